@@ -1,0 +1,48 @@
+import { utf8 } from "../crypto/hash.ts";
+import { GasStore } from "../store/gas-store.ts";
+import type { KVStore } from "../store/kv.ts";
+import { PrefixStore } from "../store/prefix-store.ts";
+import { EventManager } from "./events.ts";
+import type { GasMeter } from "./gas.ts";
+
+/** Why the state machine is running: CheckTx, simulation, block execution, genesis or a query. */
+export type ExecMode = "check" | "recheck" | "simulate" | "deliver" | "genesis" | "query";
+
+export interface BlockInfo {
+  chainId: string;
+  height: bigint;
+  /** Block time from the header (never the wall clock): unix seconds and nanos. */
+  timeSeconds: bigint;
+  timeNanos: number;
+}
+
+/**
+ * What a message handler, query handler or block hook sees: the block, its gas meter, an event sink,
+ * and the state, of which each module reaches only its own prefix through kv(storeKey).
+ */
+export class Context {
+  readonly events = new EventManager();
+
+  constructor(
+    readonly block: BlockInfo,
+    readonly mode: ExecMode,
+    readonly gas: GasMeter,
+    private readonly root: KVStore,
+  ) {}
+
+  /** The module's state: prefixed with its store key, metered against this context's gas. */
+  kv(storeKey: string): KVStore {
+    return new PrefixStore(new GasStore(this.root, this.gas), storeKeyPrefix(storeKey));
+  }
+
+  /** The same block and gas meter over another store (a nested cache for one message). */
+  withStore(root: KVStore): Context {
+    return new Context(this.block, this.mode, this.gas, root);
+  }
+
+  get isCheck(): boolean {
+    return this.mode === "check" || this.mode === "recheck";
+  }
+}
+
+export const storeKeyPrefix = (storeKey: string) => utf8(`${storeKey}/`);

@@ -1,0 +1,36 @@
+import type { Context } from "./context.ts";
+
+/**
+ * The one interface through which the chain core knows a module (DESIGN section 2). A module owns its
+ * store key, its messages, its queries, its block hooks and its genesis.
+ */
+export interface MsgDef<T = unknown> {
+  /** Any type URL, e.g. /cosmos.bank.v1beta1.MsgSend. */
+  typeUrl: string;
+  decode(bytes: Uint8Array): T;
+  /** Bech32 addresses that must sign the tx, in order. */
+  signers(msg: T): string[];
+  /** Stateless checks (the SDK's ValidateBasic); throws a ChainError. */
+  validateBasic(msg: T): void;
+  /** Executes the message; returns the Any of its response, recorded in TxMsgData. */
+  handle(ctx: Context, msg: T): Promise<{ typeUrl: string; value: Uint8Array }>;
+}
+
+export interface QueryDef {
+  /** gRPC method path, e.g. /cosmos.bank.v1beta1.Query/Balance. */
+  path: string;
+  handle(ctx: Context, request: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface AppModule {
+  readonly name: string;
+  readonly storeKey: string;
+  msgs(): MsgDef<never>[];
+  queries(): QueryDef[];
+  beginBlock?(ctx: Context): Promise<void>;
+  endBlock?(ctx: Context): Promise<void>;
+  /** Checks a genesis section without touching state; throws an Error that says what is wrong. */
+  validateGenesis(state: unknown): void;
+  initGenesis(ctx: Context, state: unknown): Promise<void>;
+  exportGenesis(ctx: Context): Promise<unknown>;
+}
