@@ -1,8 +1,9 @@
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { CacheStore, type Write } from "../store/cache-store.ts";
 import type { KVReader } from "../store/kv.ts";
 import { type BlockInfo, Context, type ExecMode } from "./context.ts";
-import { ChainError, SdkCode, sdkError, toChainError } from "./errors.ts";
+import { ChainError, grpcInvalidArgument, SdkCode, sdkError, toChainError } from "./errors.ts";
 import { type AbciEvent, event } from "./events.ts";
 import { GasMeter } from "./gas.ts";
 import type { AppModule, MsgDef, QueryDef } from "./module.ts";
@@ -10,6 +11,8 @@ import { type DecodedTx, DEFAULT_TX_LIMITS, decodeTx, type TxLimits } from "./tx
 
 /** Checks and charges everything about a tx except its messages: signatures, sequence, fee. */
 export type AnteHandler = (ctx: Context, tx: DecodedTx, simulate: boolean) => Promise<void>;
+
+export const SIMULATE_PATH = "/cosmos.tx.v1beta1.Service/Simulate";
 
 /** The outcome of running a tx, shaped like ABCI's ExecTxResult. */
 export interface TxResult {
@@ -187,6 +190,7 @@ export class App {
   }
 
   async query(path: string, data: Uint8Array, info: BlockInfo): Promise<QueryResult> {
+    if (path === SIMULATE_PATH) return this.simulateQuery(data);
     const q = this.queryRoutes.get(path);
     if (!q) return queryFailure(sdkError(SdkCode.UnknownRequest, `unknown query path: ${path}`));
     const ctx = new Context(info, "query", new GasMeter(this.opts.queryGasLimit ?? 100_000_000n), new CacheStore(this.opts.committed));
@@ -195,6 +199,33 @@ export class App {
     } catch (e) {
       return queryFailure(toChainError(e));
     }
+  }
+
+  /** cosmos.tx.v1beta1.Service/Simulate, which CosmJS calls for "auto" fees. */
+  private async simulateQuery(data: Uint8Array): Promise<QueryResult> {
+    let bytes: Uint8Array;
+    try {
+      const req = SimulateRequest.decode(data);
+      bytes = req.txBytes.length > 0 ? req.txBytes : new Uint8Array();
+      if (bytes.length === 0) throw new Error("empty txBytes");
+    } catch (e) {
+      return queryFailure(grpcInvalidArgument(`invalid simulate request: ${(e as Error).message}`));
+    }
+    let res: TxResult;
+    try {
+      res = await this.simulate(bytes);
+    } catch (e) {
+      return queryFailure(toChainError(e));
+    }
+    if (res.code !== 0) return { code: res.code, codespace: res.codespace, log: res.log, value: new Uint8Array() };
+    const msgData = TxMsgData.decode(res.data);
+    const value = SimulateResponse.encode(
+      SimulateResponse.fromPartial({
+        gasInfo: { gasWanted: res.gasWanted, gasUsed: res.gasUsed },
+        result: { data: res.data, log: "", events: res.events, msgResponses: msgData.msgResponses },
+      }),
+    ).finish();
+    return { code: 0, codespace: "", log: "", value };
   }
 
   private requireBlock(): BlockState {

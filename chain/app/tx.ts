@@ -20,6 +20,9 @@ export const DEFAULT_TX_LIMITS: TxLimits = {
   maxMsgs: 64,
 };
 
+/** The SDK's MaxGasWanted: gas limits above it are refused outright. */
+export const MAX_GAS_WANTED = (1n << 63n) - 1n;
+
 export interface DecodedMsg {
   typeUrl: string;
   value: unknown;
@@ -77,8 +80,8 @@ export function decodeTx(bytes: Uint8Array, resolve: MsgResolver, limits: TxLimi
   }
   const fee = authInfo.fee;
   if (!fee) throw sdkError(SdkCode.InvalidRequest, "missing fee");
-  if (fee.gasLimit <= 0n) throw sdkError(SdkCode.InvalidGasLimit, "gas limit must be positive");
-  if (fee.gasLimit > 0xffff_ffff_ffff_ffffn) throw sdkError(SdkCode.InvalidGasLimit, "invalid gas supplied");
+  // Gas 0 is legal on the wire (CosmJS simulates with it); such a tx simply runs out of gas.
+  if (fee.gasLimit > MAX_GAS_WANTED) throw sdkError(SdkCode.InvalidGasLimit, `invalid gas supplied; ${fee.gasLimit} > ${MAX_GAS_WANTED}`);
   if (fee.payer || fee.granter) throw sdkError(SdkCode.NotSupported, "fee payer and fee granter are not supported");
   if (authInfo.tip) throw sdkError(SdkCode.NotSupported, "tips are not supported");
 

@@ -1,0 +1,150 @@
+import type { App, TxResult } from "../app/app.ts";
+import type { ChainError } from "../app/errors.ts";
+import type { DecodedTx } from "../app/tx.ts";
+import { toHexUpper, txHash } from "../crypto/hash.ts";
+import { Mutex } from "../util/mutex.ts";
+import { mempoolErrors } from "./errors.ts";
+
+export interface MempoolLimits {
+  /** Max txs held. */
+  size: number;
+  /** Max total bytes held. */
+  maxTxsBytes: number;
+  /** Max txs one sender (first signer) may have waiting. */
+  maxTxsPerSender: number;
+  /** Recently seen tx hashes remembered to refuse duplicates and replays of committed txs. */
+  cacheSize: number;
+}
+
+export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = {
+  size: 5000,
+  maxTxsBytes: 64 * 1024 * 1024,
+  maxTxsPerSender: 500,
+  cacheSize: 20_000,
+};
+
+export interface MempoolTx {
+  bytes: Uint8Array;
+  hash: Uint8Array;
+  key: string;
+  gasWanted: bigint;
+  sender: string;
+  decoded: DecodedTx;
+}
+
+/**
+ * FIFO mempool (CometBFT's CList mempool): txs enter after CheckTx passes, leave when committed or
+ * when a re-check after a block fails. CheckTx and re-checks run one at a time, because they share
+ * the app's check state (sequence numbers).
+ */
+export class Mempool {
+  private readonly txs = new Map<string, MempoolTx>();
+  private readonly perSender = new Map<string, number>();
+  private readonly cache = new Set<string>();
+  private totalBytes = 0;
+  private readonly lock = new Mutex();
+
+  constructor(
+    private readonly app: Pick<App, "checkTx">,
+    readonly limits: MempoolLimits = DEFAULT_MEMPOOL_LIMITS,
+  ) {}
+
+  get size(): number {
+    return this.txs.size;
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  list(limit = Number.POSITIVE_INFINITY): MempoolTx[] {
+    const out: MempoolTx[] = [];
+    for (const t of this.txs.values()) {
+      if (out.length >= limit) break;
+      out.push(t);
+    }
+    return out;
+  }
+
+  /** CheckTx then insert. The result is what broadcast_tx_sync reports. */
+  add(bytes: Uint8Array): Promise<TxResult & { hash: Uint8Array }> {
+    const hash = txHash(bytes);
+    const key = toHexUpper(hash);
+    return this.lock.run(async () => {
+      const refuse = (e: ChainError) => ({ ...errorResult(e), hash });
+      if (this.cache.has(key)) return refuse(mempoolErrors.duplicate());
+      if (this.txs.size >= this.limits.size || this.totalBytes + bytes.length > this.limits.maxTxsBytes) {
+        return refuse(mempoolErrors.full(this.txs.size, this.totalBytes));
+      }
+      const res = await this.app.checkTx(bytes);
+      const { tx, ...result } = res;
+      if (result.code !== 0 || !tx) return { ...result, hash };
+      const sender = tx.signers[0]!;
+      const n = this.perSender.get(sender) ?? 0;
+      if (n >= this.limits.maxTxsPerSender) return refuse(mempoolErrors.senderLimit(sender, this.limits.maxTxsPerSender));
+      this.remember(key);
+      this.txs.set(key, { bytes, hash, key, gasWanted: result.gasWanted, sender, decoded: tx });
+      this.perSender.set(sender, n + 1);
+      this.totalBytes += bytes.length;
+      return { ...result, hash };
+    });
+  }
+
+  /** Txs for the next block in arrival order, within the block's byte and gas limits. */
+  reap(maxBytes: number, maxGas: bigint): MempoolTx[] {
+    const out: MempoolTx[] = [];
+    let bytes = 0;
+    let gas = 0n;
+    for (const t of this.txs.values()) {
+      if (bytes + t.bytes.length > maxBytes) break;
+      if (maxGas >= 0n && gas + t.gasWanted > maxGas) break;
+      bytes += t.bytes.length;
+      gas += t.gasWanted;
+      out.push(t);
+    }
+    return out;
+  }
+
+  /**
+   * After a commit: reset the check state (under the lock, so no CheckTx sees it half rebuilt), drop
+   * the block's txs (their hashes stay cached so replays are refused), then re-check the rest
+   * against the new state and drop those that became invalid.
+   */
+  update(committed: Uint8Array[], resetCheckState: () => void): Promise<void> {
+    return this.lock.run(async () => {
+      resetCheckState();
+      for (const bytes of committed) {
+        const key = toHexUpper(txHash(bytes));
+        this.remember(key);
+        this.drop(key);
+      }
+      for (const t of [...this.txs.values()]) {
+        const res = await this.app.checkTx(t.bytes, "recheck");
+        if (res.code !== 0) {
+          this.drop(t.key);
+          this.cache.delete(t.key);
+        }
+      }
+    });
+  }
+
+  private drop(key: string): void {
+    const t = this.txs.get(key);
+    if (!t) return;
+    this.txs.delete(key);
+    this.totalBytes -= t.bytes.length;
+    const n = (this.perSender.get(t.sender) ?? 1) - 1;
+    if (n <= 0) this.perSender.delete(t.sender);
+    else this.perSender.set(t.sender, n);
+  }
+
+  private remember(key: string): void {
+    if (this.cache.has(key)) return;
+    if (this.cache.size >= this.limits.cacheSize) this.cache.delete(this.cache.values().next().value as string);
+    this.cache.add(key);
+  }
+}
+
+function errorResult(e: ChainError): TxResult {
+  return { code: e.code, codespace: e.codespace, log: e.log, data: new Uint8Array(), gasWanted: 0n, gasUsed: 0n, events: [] };
+}

@@ -1,0 +1,137 @@
+import { readFileSync } from "node:fs";
+import { type GasPrice, parseGasPrices } from "../types/gas-price.ts";
+import { arr, type JsonObject, obj, optional, str, uint } from "../types/json.ts";
+
+/**
+ * Node-local settings (config/config.json). JSON rather than CometBFT's TOML: one strict parser with
+ * field-named errors and no extra dependency. None of these settings affects consensus.
+ */
+export interface NodeConfig {
+  moniker: string;
+  logLevel: LogLevel;
+  rpc: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    maxBatchRequests: number;
+    timeoutBroadcastTxCommitMs: number;
+    corsAllowedOrigins: string[];
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+  };
+  p2p: { host: string; port: number; persistentPeers: string[] };
+  mempool: { size: number; maxTxsBytes: number; maxTxBytes: number; maxTxsPerSender: number; cacheSize: number };
+  consensus: { blockIntervalMs: number };
+  app: { minimumGasPrices: GasPrice[]; minimumGasPricesText: string };
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+const LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
+
+export class ConfigError extends Error {}
+
+export function defaultConfigJson(o: { moniker: string; rpcHost?: string; rpcPort?: number; p2pPort?: number; blockIntervalMs?: number }): JsonObject {
+  return {
+    moniker: o.moniker,
+    log_level: "info",
+    rpc: {
+      laddr: `tcp://${o.rpcHost ?? "127.0.0.1"}:${o.rpcPort ?? 26657}`,
+      max_body_bytes: 1_000_000,
+      max_batch_requests: 10,
+      timeout_broadcast_tx_commit_ms: 10_000,
+      cors_allowed_origins: [],
+      rate_limit_per_second: 500,
+      rate_limit_burst: 1000,
+    },
+    p2p: { laddr: `tcp://0.0.0.0:${o.p2pPort ?? 26656}`, persistent_peers: [] },
+    mempool: { size: 5000, max_txs_bytes: 67_108_864, max_tx_bytes: 1_048_576, max_txs_per_sender: 500, cache_size: 20_000 },
+    consensus: { block_interval_ms: o.blockIntervalMs ?? 1000 },
+    app: { minimum_gas_prices: "0.0025ucif" },
+  };
+}
+
+function laddr(v: unknown, path: string): { host: string; port: number } {
+  const m = /^tcp:\/\/([^:/\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(str(v, path));
+  const port = m ? Number(m[2]) : -1;
+  if (!m || port > 65535) throw new ConfigError(`${path}: expected tcp://HOST:PORT, got ${JSON.stringify(v)}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+}
+
+function int(v: unknown, path: string, min: number, max: number): number {
+  const n = uint(v, path);
+  if (n < BigInt(min) || n > BigInt(max)) throw new ConfigError(`${path}: must be between ${min} and ${max}`);
+  return Number(n);
+}
+
+export function parseConfig(json: unknown): NodeConfig {
+  try {
+    const c = obj(json, "config");
+    const rpc = obj(c.rpc ?? {}, "rpc");
+    const p2p = obj(c.p2p ?? {}, "p2p");
+    const mp = obj(c.mempool ?? {}, "mempool");
+    const cs = obj(c.consensus ?? {}, "consensus");
+    const app = obj(c.app ?? {}, "app");
+    const logLevel = optional(c.log_level, (v) => str(v, "log_level"), "info") as LogLevel;
+    if (!LEVELS.includes(logLevel)) throw new ConfigError(`log_level: one of ${LEVELS.join(", ")}`);
+    const gasText = optional(app.minimum_gas_prices, (v) => str(v, "app.minimum_gas_prices"), "0.0025ucif");
+    let minimumGasPrices: GasPrice[];
+    try {
+      minimumGasPrices = parseGasPrices(gasText);
+    } catch (e) {
+      throw new ConfigError(`app.minimum_gas_prices: ${(e as Error).message}`);
+    }
+    const rpcAddr = laddr(rpc.laddr ?? "tcp://127.0.0.1:26657", "rpc.laddr");
+    const p2pAddr = laddr(p2p.laddr ?? "tcp://0.0.0.0:26656", "p2p.laddr");
+    return {
+      moniker: str(c.moniker, "moniker"),
+      logLevel,
+      rpc: {
+        ...rpcAddr,
+        maxBodyBytes: int(rpc.max_body_bytes ?? 1_000_000, "rpc.max_body_bytes", 1024, 100 * 1024 * 1024),
+        maxBatchRequests: int(rpc.max_batch_requests ?? 10, "rpc.max_batch_requests", 1, 1000),
+        timeoutBroadcastTxCommitMs: int(rpc.timeout_broadcast_tx_commit_ms ?? 10_000, "rpc.timeout_broadcast_tx_commit_ms", 100, 600_000),
+        corsAllowedOrigins: arr(rpc.cors_allowed_origins ?? [], "rpc.cors_allowed_origins").map((o, i) => str(o, `rpc.cors_allowed_origins[${i}]`)),
+        rateLimitPerSecond: int(rpc.rate_limit_per_second ?? 500, "rpc.rate_limit_per_second", 1, 1_000_000),
+        rateLimitBurst: int(rpc.rate_limit_burst ?? 1000, "rpc.rate_limit_burst", 1, 10_000_000),
+      },
+      p2p: {
+        ...p2pAddr,
+        persistentPeers: arr(p2p.persistent_peers ?? [], "p2p.persistent_peers").map((p, i) => str(p, `p2p.persistent_peers[${i}]`)),
+      },
+      mempool: {
+        size: int(mp.size ?? 5000, "mempool.size", 1, 1_000_000),
+        maxTxsBytes: int(mp.max_txs_bytes ?? 67_108_864, "mempool.max_txs_bytes", 1024, 8 * 1024 ** 3),
+        maxTxBytes: int(mp.max_tx_bytes ?? 1_048_576, "mempool.max_tx_bytes", 256, 1_048_576),
+        maxTxsPerSender: int(mp.max_txs_per_sender ?? 500, "mempool.max_txs_per_sender", 1, 1_000_000),
+        cacheSize: int(mp.cache_size ?? 20_000, "mempool.cache_size", 0, 10_000_000),
+      },
+      consensus: { blockIntervalMs: int(cs.block_interval_ms ?? 1000, "consensus.block_interval_ms", 10, 600_000) },
+      app: { minimumGasPrices, minimumGasPricesText: gasText },
+    };
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+export function loadConfig(path: string): NodeConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return parseConfig(json);
+  } catch (e) {
+    throw new ConfigError(`${path}: ${(e as Error).message}`);
+  }
+}
+
+

@@ -1,0 +1,34 @@
+import { join } from "node:path";
+
+/** The layout of a node's home folder, as CometBFT's (config/ for settings and keys, data/ for state). */
+export interface HomePaths {
+  root: string;
+  configDir: string;
+  dataDir: string;
+  config: string;
+  genesis: string;
+  privValidatorKey: string;
+  nodeKey: string;
+  privValidatorState: string;
+  pendingBlock: string;
+  db: string;
+  lock: string;
+}
+
+export function homePaths(root: string): HomePaths {
+  const configDir = join(root, "config");
+  const dataDir = join(root, "data");
+  return {
+    root,
+    configDir,
+    dataDir,
+    config: join(configDir, "config.json"),
+    genesis: join(configDir, "genesis.json"),
+    privValidatorKey: join(configDir, "priv_validator_key.json"),
+    nodeKey: join(configDir, "node_key.json"),
+    privValidatorState: join(dataDir, "priv_validator_state.json"),
+    pendingBlock: join(dataDir, "pending_block.pb"),
+    db: join(dataDir, "chain.db"),
+    lock: join(dataDir, "node.lock"),
+  };
+}

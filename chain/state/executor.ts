@@ -1,0 +1,119 @@
+import { type ExecTxResult, ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import { Block as BlockCodec } from "cosmjs-types/tendermint/types/block";
+import type { App, TxResult } from "../app/app.ts";
+import type { BlockInfo } from "../app/context.ts";
+import type { AbciEvent } from "../app/events.ts";
+import type { BlockStore } from "../blockstore/block-store.ts";
+import type { Mempool } from "../mempool/mempool.ts";
+import { nextAppHash } from "../store/app-hash.ts";
+import type { BatchOp, LevelDB } from "../store/level-db.ts";
+import { type Block, type BlockID, type Commit, resultsHash } from "../types/block.ts";
+import { type ChainState, chainStateOp } from "./chain-state.ts";
+import { stateOps } from "./prefixes.ts";
+
+/** Indexes a committed block's txs; its ops join the block's batch. */
+export interface BlockIndexer {
+  opsForBlock(height: bigint, txs: Uint8Array[], results: ExecTxResult[]): BatchOp[];
+}
+
+export interface CommittedBlock {
+  block: Block;
+  blockId: BlockID;
+  results: ResponseFinalizeBlock;
+  state: ChainState;
+}
+
+export const toExecTxResult = (r: TxResult): ExecTxResult => ({
+  code: r.code,
+  data: r.data,
+  log: r.log,
+  info: "",
+  gasWanted: r.gasWanted,
+  gasUsed: r.gasUsed,
+  events: r.events.map(toAbciEvent),
+  codespace: r.codespace,
+});
+
+const toAbciEvent = (e: AbciEvent) => ({ type: e.type, attributes: e.attributes.map((a) => ({ ...a })) });
+
+export const blockInfoOf = (chainId: string, b: Block): BlockInfo => ({
+  chainId,
+  height: b.header.height,
+  timeSeconds: b.header.time.seconds,
+  timeNanos: b.header.time.nanos,
+});
+
+/**
+ * Executes a decided block against the app and persists everything it produced (state writes, the
+ * block, its commit, results, tx index and the new chain state) in ONE atomic LevelDB batch, so a
+ * crash leaves the node at the previous block or at this one, never between (CometBFT's BlockExecutor).
+ */
+export class BlockExecutor {
+  private readonly listeners = new Set<(c: CommittedBlock) => void>();
+
+  constructor(
+    private readonly deps: {
+      db: LevelDB;
+      app: App;
+      blockStore: BlockStore;
+      indexer: BlockIndexer;
+      mempool: Mempool;
+    },
+    private current: ChainState,
+  ) {}
+
+  get state(): ChainState {
+    return this.current;
+  }
+
+  onCommit(listener: (c: CommittedBlock) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async apply(block: Block, blockBytes: Uint8Array, blockId: BlockID, commit: Commit): Promise<CommittedBlock> {
+    const { app, db, blockStore, indexer, mempool } = this.deps;
+    const prev = this.current;
+    const height = block.header.height;
+    const info = blockInfoOf(prev.chainId, block);
+    const txResults: ExecTxResult[] = [];
+    let writes: ReturnType<App["commit"]>;
+    try {
+      await app.beginBlock(info);
+      for (const tx of block.data.txs) txResults.push(toExecTxResult(await app.deliverTx(tx)));
+      await app.endBlock();
+      writes = app.commit();
+    } catch (e) {
+      app.abortBlock();
+      throw e;
+    }
+    const appHash = nextAppHash(prev.appHash, height, writes.writes);
+    const results = ResponseFinalizeBlock.fromPartial({
+      events: writes.events.map(toAbciEvent),
+      txResults,
+      validatorUpdates: [],
+      appHash,
+    });
+    const state: ChainState = {
+      ...prev,
+      lastBlockHeight: height,
+      lastBlockId: blockId,
+      lastBlockTime: block.header.time,
+      appHash,
+      lastResultsHash: resultsHash(txResults),
+    };
+    const ops: BatchOp[] = stateOps(writes.writes);
+    const meta = { blockId, blockSize: BigInt(blockBytes.length), header: block.header, numTxs: BigInt(block.data.txs.length) };
+    ops.push(...blockStore.opsFor({ block, blockBytes, meta, commit, results }));
+    ops.push(...indexer.opsForBlock(height, block.data.txs, txResults));
+    ops.push(chainStateOp(state));
+    await db.write(ops);
+    this.current = state;
+    await mempool.update(block.data.txs, () => app.afterCommit(info));
+    const committed = { block, blockId, results, state };
+    for (const l of this.listeners) l(committed);
+    return committed;
+  }
+}
+
+export const encodeBlock = (b: Block) => BlockCodec.encode(b).finish();

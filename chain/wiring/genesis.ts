@@ -1,0 +1,137 @@
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { makeCosmoshubPath } from "@cosmjs/amino";
+import { BECH32_PREFIX, moduleAddress } from "../crypto/address.ts";
+import { validatorToJson } from "../genesis/genesis-doc.ts";
+import { ed25519Address } from "../crypto/ed25519.ts";
+import type { JsonObject } from "../types/json.ts";
+import { FEE_COLLECTOR } from "../../modules/auth/ante.ts";
+
+export const DEFAULT_CHAIN_ID = "cifer-local-1";
+export const DENOM = "ucif";
+export const DISPLAY_DENOM = "CIF";
+export const UCIF_PER_CIF = 1_000_000n;
+export const TOTAL_SUPPLY_UCIF = 1_000_000_000n * UCIF_PER_CIF;
+
+/** The dev mnemonic of the local network: NEVER use it for anything of value. */
+export const DEV_MNEMONIC =
+  "economy stock theory fatal elder harbor betray wasp final emotion task crumble siren bottom lizard educate guess current outdoor pair theory focus wife stone";
+export const DEV_ACCOUNT_COUNT = 5;
+export const DEV_ACCOUNT_FUNDS_UCIF = 1_000_000n * UCIF_PER_CIF;
+
+/** The whitepaper allocation of the 1,000,000,000 CIF supply, held by module accounts (DESIGN section 10). */
+export const MODULE_ACCOUNTS: ReadonlyArray<{ name: string; percent: bigint }> = [
+  { name: "founders", percent: 30n },
+  { name: "staking_rewards", percent: 15n },
+  { name: "community", percent: 15n },
+  { name: "rnd", percent: 10n },
+  { name: "reserve", percent: 10n },
+  { name: "advisors", percent: 5n },
+  { name: "partnerships", percent: 5n },
+  { name: "public_sale", percent: 5n },
+  { name: "private_sale", percent: 5n },
+];
+/** Dev accounts are funded from this allocation, so the total stays exactly 1B CIF. */
+export const DEV_FUNDING_SOURCE = "community";
+
+export async function devAccounts(count = DEV_ACCOUNT_COUNT): Promise<{ index: number; address: string; hdPath: string }[]> {
+  const paths = Array.from({ length: count }, (_, i) => makeCosmoshubPath(i));
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { hdPaths: paths, prefix: BECH32_PREFIX });
+  const accounts = await wallet.getAccounts();
+  return accounts.map((a, i) => ({ index: i, address: a.address, hdPath: `m/44'/118'/0'/0/${i}` }));
+}
+
+export interface GenesisValidatorSpec {
+  pubKey: Uint8Array;
+  power: bigint;
+  name: string;
+}
+
+/**
+ * Builds the genesis document: chain parameters, validators, module accounts holding the
+ * allocation, and dev accounts funded from the community allocation.
+ */
+export function buildGenesis(o: {
+  chainId: string;
+  genesisTime: string;
+  validators: GenesisValidatorSpec[];
+  devAddresses: string[];
+}): JsonObject {
+  const accounts: JsonObject[] = [];
+  const balances: JsonObject[] = [];
+  let number = 0n;
+  const moduleAccount = (name: string): JsonObject => ({
+    "@type": "/cosmos.auth.v1beta1.ModuleAccount",
+    base_account: { address: moduleAddress(name), pub_key: null, account_number: (number++).toString(), sequence: "0" },
+    name,
+    permissions: [],
+  });
+  accounts.push(moduleAccount(FEE_COLLECTOR));
+  const devTotal = DEV_ACCOUNT_FUNDS_UCIF * BigInt(o.devAddresses.length);
+  let allocated = 0n;
+  for (const m of MODULE_ACCOUNTS) {
+    accounts.push(moduleAccount(m.name));
+    let amount = (TOTAL_SUPPLY_UCIF * m.percent) / 100n;
+    allocated += amount;
+    if (m.name === DEV_FUNDING_SOURCE) amount -= devTotal;
+    if (amount < 0n) throw new Error("dev accounts exceed the community allocation");
+    balances.push({ address: moduleAddress(m.name), coins: [{ denom: DENOM, amount: amount.toString() }] });
+  }
+  if (allocated !== TOTAL_SUPPLY_UCIF) throw new Error(`allocation adds up to ${allocated}, not ${TOTAL_SUPPLY_UCIF}`);
+  for (const address of o.devAddresses) {
+    accounts.push({
+      "@type": "/cosmos.auth.v1beta1.BaseAccount",
+      address,
+      pub_key: null,
+      account_number: (number++).toString(),
+      sequence: "0",
+    });
+    balances.push({ address, coins: [{ denom: DENOM, amount: DEV_ACCOUNT_FUNDS_UCIF.toString() }] });
+  }
+  balances.sort((a, b) => ((a.address as string) < (b.address as string) ? -1 : 1));
+  return {
+    genesis_time: o.genesisTime,
+    chain_id: o.chainId,
+    initial_height: "1",
+    consensus_params: {
+      block: { max_bytes: "4194304", max_gas: "100000000" },
+      evidence: { max_age_num_blocks: "100000", max_age_duration: "172800000000000", max_bytes: "1048576" },
+      validator: { pub_key_types: ["ed25519"] },
+      version: { app: "0" },
+    },
+    validators: o.validators.map((v) => validatorToJson({ address: ed25519Address(v.pubKey), pubKey: v.pubKey, votingPower: v.power, name: v.name })),
+    app_hash: "",
+    app_state: {
+      auth: {
+        params: {
+          max_memo_characters: "256",
+          tx_sig_limit: "7",
+          tx_size_cost_per_byte: "10",
+          sig_verify_cost_ed25519: "590",
+          sig_verify_cost_secp256k1: "1000",
+        },
+        accounts,
+      },
+      bank: {
+        params: { send_enabled: [], default_send_enabled: true },
+        balances,
+        supply: [{ denom: DENOM, amount: TOTAL_SUPPLY_UCIF.toString() }],
+        denom_metadata: [
+          {
+            description: "The native token of Cifer chain",
+            denom_units: [
+              { denom: DENOM, exponent: 0, aliases: ["microcif"] },
+              { denom: "cif", exponent: 6, aliases: [] },
+            ],
+            base: DENOM,
+            display: "cif",
+            name: "Cifer",
+            symbol: DISPLAY_DENOM,
+            uri: "",
+            uri_hash: "",
+          },
+        ],
+        send_enabled: [],
+      },
+    },
+  };
+}
