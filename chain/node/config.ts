@@ -36,7 +36,7 @@ export function defaultConfigJson(o: { moniker: string; rpcHost?: string; rpcPor
     log_level: "info",
     rpc: {
       laddr: `tcp://${o.rpcHost ?? "127.0.0.1"}:${o.rpcPort ?? 26657}`,
-      max_body_bytes: 1_000_000,
+      max_body_bytes: 2_097_152,
       max_batch_requests: 10,
       timeout_broadcast_tx_commit_ms: 10_000,
       cors_allowed_origins: [],
@@ -87,7 +87,7 @@ export function parseConfig(json: unknown): NodeConfig {
       logLevel,
       rpc: {
         ...rpcAddr,
-        maxBodyBytes: int(rpc.max_body_bytes ?? 1_000_000, "rpc.max_body_bytes", 1024, 100 * 1024 * 1024),
+        maxBodyBytes: int(rpc.max_body_bytes ?? 2_097_152, "rpc.max_body_bytes", 1024, 100 * 1024 * 1024),
         maxBatchRequests: int(rpc.max_batch_requests ?? 10, "rpc.max_batch_requests", 1, 1000),
         timeoutBroadcastTxCommitMs: int(rpc.timeout_broadcast_tx_commit_ms ?? 10_000, "rpc.timeout_broadcast_tx_commit_ms", 100, 600_000),
         corsAllowedOrigins: arr(rpc.cors_allowed_origins ?? [], "rpc.cors_allowed_origins").map((o, i) => str(o, `rpc.cors_allowed_origins[${i}]`)),

@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initNodeHome } from "../../chain/node/init.ts";
+import { homePaths } from "../../chain/node/home.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestNodeOptions {
+  blockIntervalMs?: number;
+  /** Changes applied to config/config.json after init. */
+  config?: (c: Record<string, Record<string, unknown>>) => void;
+}
+
+/**
+ * A real node process (`cifer node start`) on a loopback port with its own temp home. Every wait is
+ * bounded; stop() and kill() always leave no process behind.
+ */
+export class TestNode {
+  private proc: ChildProcess | null = null;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  output = "";
+
+  private constructor(
+    readonly home: string,
+    readonly rpcPort: number,
+  ) {}
+
+  static async create(o: TestNodeOptions = {}): Promise<TestNode> {
+    const home = mkdtempSync(join(tmpdir(), "cifer-node-"));
+    const rpcPort = await freePort();
+    await initNodeHome({ home, moniker: "test-node", rpcPort, p2pPort: await freePort(), blockIntervalMs: o.blockIntervalMs ?? 200 });
+    if (o.config) {
+      const path = homePaths(home).config;
+      const c = JSON.parse(readFileSync(path, "utf8"));
+      o.config(c);
+      writeFileSync(path, JSON.stringify(c, null, 2));
+    }
+    return new TestNode(home, rpcPort);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.rpcPort}`;
+  }
+
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  async start(timeoutMs = 60_000): Promise<void> {
+    const proc = spawn(process.execPath, ["--import", "tsx", "client/cli/main.ts", "node", "start", "--home", this.home], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.proc = proc;
+    const keep = (d: Buffer) => {
+      this.output = (this.output + d.toString()).slice(-20_000);
+    };
+    proc.stdout!.on("data", keep);
+    proc.stderr!.on("data", keep);
+    this.exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
+    await this.waitFor(async () => (await this.height()) >= 1, timeoutMs, "node to produce its first block");
+  }
+
+  /** Latest height from /status, or -1 when the node does not answer. */
+  async height(): Promise<number> {
+    try {
+      const res = await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(2000) });
+      const j = (await res.json()) as { result?: { sync_info?: { latest_block_height?: string } } };
+      return Number(j.result?.sync_info?.latest_block_height ?? -1);
+    } catch {
+      return -1;
+    }
+  }
+
+  async waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running && this.proc) throw new Error(`node exited while waiting for ${what}:\n${this.output.slice(-3000)}`);
+      if (await cond()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${this.output.slice(-3000)}`);
+  }
+
+  async waitForHeight(h: number, timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(async () => (await this.height()) >= h, timeoutMs, `height ${h}`);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within timeoutMs. Resolves with the exit code. */
+  async stop(timeoutMs = 15_000): Promise<number | null> {
+    if (!this.running) return this.proc?.exitCode ?? null;
+    this.proc!.kill("SIGTERM");
+    const timer = setTimeout(() => this.proc?.kill("SIGKILL"), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.proc!.kill("SIGKILL");
+    await this.exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.kill();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+
+  async rpc<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const res = await fetch(this.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const j = (await res.json()) as { result?: T; error?: { message: string; data?: string } };
+    if (j.error) throw new Error(`${method}: ${j.error.message} ${j.error.data ?? ""}`);
+    return j.result as T;
+  }
+}
