@@ -1,4 +1,5 @@
 import { utf8 } from "../crypto/hash.ts";
+import { CacheStore } from "../store/cache-store.ts";
 import { GasStore } from "../store/gas-store.ts";
 import type { KVStore } from "../store/kv.ts";
 import { PrefixStore } from "../store/prefix-store.ts";
@@ -38,6 +39,11 @@ export class Context {
   /** The same block and gas meter over another store (a nested cache for one message). */
   withStore(root: KVStore): Context {
     return new Context(this.block, this.mode, this.gas, root);
+  }
+
+  /** A throwaway branch of this context's state, metered by the same gas meter. */
+  branch(): Context {
+    return new Context(this.block, this.mode, this.gas, new CacheStore(this.root));
   }
 
   get isCheck(): boolean {

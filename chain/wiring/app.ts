@@ -5,7 +5,7 @@ import type { GasPrice } from "../types/gas-price.ts";
 import { FEE_COLLECTOR, newAnteHandler } from "../../modules/auth/ante.ts";
 import { AuthModule } from "../../modules/auth/module.ts";
 import { BankModule } from "../../modules/bank/module.ts";
-import { MODULE_ACCOUNTS } from "./genesis.ts";
+import { DENOM, MODULE_ACCOUNTS } from "./genesis.ts";
 
 export interface AppWiringOptions {
   chainId: string;
@@ -24,6 +24,6 @@ export function createApp(o: AppWiringOptions): App {
     blockedAddresses: [FEE_COLLECTOR, ...MODULE_ACCOUNTS.map((m) => m.name)].map(moduleAddress),
     listAccounts: (ctx) => auth.addresses(ctx),
   });
-  const ante = newAnteHandler({ auth: auth.keeper, bank: bank.keeper, minGasPrices: o.minGasPrices, chainId: o.chainId });
+  const ante = newAnteHandler({ auth: auth.keeper, bank: bank.keeper, minGasPrices: o.minGasPrices, chainId: o.chainId, feeDenom: DENOM });
   return new App({ chainId: o.chainId, modules: [auth, bank], ante, committed: o.committed });
 }

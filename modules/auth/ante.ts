@@ -24,6 +24,8 @@ export interface AnteOptions {
   /** Node-local minimum gas prices, checked in CheckTx only (not consensus), as in the Cosmos SDK. */
   minGasPrices: () => GasPrice[];
   chainId: string;
+  /** Denom of the notional fee whose deduction a simulation meters when the simulated tx has none. */
+  feeDenom: string;
 }
 
 /**
@@ -100,6 +102,10 @@ export function newAnteHandler(opts: AnteOptions): AnteHandler {
     const feePayer = tx.signers[0]!;
     if (feeCoins.length > 0) {
       await bank.sendCoinsFromAccountToModule(ctx, feePayer, FEE_COLLECTOR, feeCoins);
+    } else if (simulate) {
+      // Clients simulate with an empty fee (CosmJS does), yet the real tx will pay one: meter the
+      // deduction on a throwaway branch so "auto" gas covers it.
+      await bank.sendCoinsFromAccountToModule(ctx.branch(), feePayer, FEE_COLLECTOR, [{ denom: opts.feeDenom, amount: 1n }]).catch(() => {});
     }
     ctx.events.emit(event("tx", [["fee", coinString(feeCoins)], ["fee_payer", feePayer]]));
 
