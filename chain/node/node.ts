@@ -12,7 +12,9 @@ import { type ChainState, chainStateOp, loadChainState } from "../state/chain-st
 import { BlockExecutor, blockInfoOf } from "../state/executor.ts";
 import { STATE_PREFIX, stateOps } from "../state/prefixes.ts";
 import { nextAppHash } from "../store/app-hash.ts";
+import type { KVReader } from "../store/kv.ts";
 import { type BatchOp, LevelDB } from "../store/level-db.ts";
+import { ReadCache } from "../store/read-cache.ts";
 import { TxIndexer } from "../txindex/indexer.ts";
 import { emptyBlockId } from "../types/block.ts";
 import { type LogLevel, type NodeConfig, loadConfig } from "./config.ts";
@@ -21,7 +23,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { nodeIdOf } from "./node-key.ts";
 import { NodeRpcBackend } from "./rpc-backend.ts";
 
-export type AppFactory = (o: { chainId: string; committed: LevelDB["view"] extends (p: Uint8Array) => infer R ? R : never; config: NodeConfig }) => App;
+export type AppFactory = (o: { chainId: string; committed: KVReader; config: NodeConfig }) => App;
 
 const GENESIS_HASH_KEY = utf8("m/genesis_sha256");
 const VERSION = "0.1.0";
@@ -93,9 +95,10 @@ export class CiferNode {
       throw new NodeStartError(`cannot open ${paths.db}: ${cause}${/lock/i.test(cause) ? " (is another node running on this home?)" : ""}`);
     }
     this.db = db;
-    const app = this.createApp({ chainId: genesis.chainId, committed: db.view(STATE_PREFIX), config });
+    const stateCache = new ReadCache(db.view(STATE_PREFIX));
+    const app = this.createApp({ chainId: genesis.chainId, committed: stateCache, config });
     let state = await loadChainState(db);
-    if (!state) state = await this.initChain(db, app);
+    if (!state) state = await this.initChain(db, app, stateCache);
     else {
       const stored = await db.get(GENESIS_HASH_KEY);
       if (stored && !bytesEqual(stored, this.genesisHash)) {
@@ -111,7 +114,7 @@ export class CiferNode {
       maxTxsPerSender: config.mempool.maxTxsPerSender,
       cacheSize: config.mempool.cacheSize,
     });
-    const executor = new BlockExecutor({ db, app, blockStore, indexer, mempool }, state);
+    const executor = new BlockExecutor({ db, app, blockStore, indexer, mempool, stateCache }, state);
     this.executor = executor;
     if (state.lastBlockHeight > 0n) {
       const last = await blockStore.block(state.lastBlockHeight);
@@ -171,7 +174,7 @@ export class CiferNode {
   }
 
   /** Applies genesis: module state, then the chain state at height 0, in one batch. */
-  private async initChain(db: LevelDB, app: App): Promise<ChainState> {
+  private async initChain(db: LevelDB, app: App, stateCache: ReadCache): Promise<ChainState> {
     const g = this.genesis;
     const info = { chainId: g.chainId, height: g.initialHeight - 1n, timeSeconds: g.genesisTime.seconds, timeNanos: g.genesisTime.nanos };
     const writes = await app.initChain(g.appState, info);
@@ -194,6 +197,7 @@ export class CiferNode {
     const ops: BatchOp[] = stateOps(writes);
     ops.push(chainStateOp(state), { type: "put", key: GENESIS_HASH_KEY, value: this.genesisHash });
     await db.write(ops);
+    stateCache.applyCommitted(writes);
     app.afterCommit(info);
     this.log.info("initialised chain from genesis", { chain_id: g.chainId, app_hash: toHexUpper(appHash) });
     return state;

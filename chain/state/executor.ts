@@ -6,6 +6,7 @@ import type { AbciEvent } from "../app/events.ts";
 import type { BlockStore } from "../blockstore/block-store.ts";
 import type { Mempool } from "../mempool/mempool.ts";
 import { nextAppHash } from "../store/app-hash.ts";
+import type { Write } from "../store/cache-store.ts";
 import type { BatchOp, LevelDB } from "../store/level-db.ts";
 import { type Block, type BlockID, type Commit, resultsHash } from "../types/block.ts";
 import { type ChainState, chainStateOp } from "./chain-state.ts";
@@ -58,6 +59,8 @@ export class BlockExecutor {
       blockStore: BlockStore;
       indexer: BlockIndexer;
       mempool: Mempool;
+      /** The committed-state read cache, updated once the block is durable. */
+      stateCache?: { applyCommitted(writes: Write[]): void };
     },
     private current: ChainState,
   ) {}
@@ -108,10 +111,17 @@ export class BlockExecutor {
     ops.push(...indexer.opsForBlock(height, block.data.txs, txResults));
     ops.push(chainStateOp(state));
     await db.write(ops);
+    this.deps.stateCache?.applyCommitted(writes.writes);
     this.current = state;
     await mempool.update(block.data.txs, () => app.afterCommit(info));
     const committed = { block, blockId, results, state };
-    for (const l of this.listeners) l(committed);
+    for (const l of this.listeners) {
+      try {
+        l(committed);
+      } catch {
+        // A subscriber's failure must not stop block production.
+      }
+    }
     return committed;
   }
 }

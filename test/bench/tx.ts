@@ -62,7 +62,14 @@ try {
   for (let seq = 0; seq < perSender && made < N; seq++) {
     for (let s = 0; s < SENDERS && made < N; s++, made++) {
       streams[s]!.push(
-        signTx(keys[s]!, { msgs: [msgSend(keys[s]!.address, recipient, 1n)], chainId: "cifer-local-1", accountNumber: accountNumbers[s]!, sequence: BigInt(seq) }),
+        signTx(keys[s]!, {
+          msgs: [msgSend(keys[s]!.address, recipient, 1n)],
+          chainId: "cifer-local-1",
+          accountNumber: accountNumbers[s]!,
+          sequence: BigInt(seq),
+          // A realistic gas limit (a send uses ~36k): block max gas, not this, should bound a block.
+          fee: { amount: [{ denom: "ucif", amount: "150" }], gasLimit: 60_000n },
+        }),
       );
     }
   }
