@@ -62,7 +62,9 @@ export class TestNode {
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    const proc = spawn(process.execPath, ["--import", "tsx", "client/cli/main.ts", "node", "start", "--home", this.home], {
+    // CIFER_NODE_NODE_ARGS adds Node flags to the node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
+    const extra = process.env.CIFER_NODE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+    const proc = spawn(process.execPath, [...extra, "--import", "tsx", "client/cli/main.ts", "node", "start", "--home", this.home], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -117,8 +119,9 @@ export class TestNode {
     await this.exited;
   }
 
+  /** Graceful stop (SIGKILL after 10 s), then the home folder is removed. */
   async destroy(): Promise<void> {
-    await this.kill();
+    await this.stop(10_000);
     rmSync(this.home, { recursive: true, force: true });
   }
 

@@ -1,0 +1,25 @@
+/** Public API of the Cifer client library. */
+export {
+  CiferClient,
+  type ChainStatus,
+  type CiferQueryClient,
+  DEFAULT_RPC_URL,
+  type Fee,
+  LOCAL_CHAIN_ID,
+  msgSend,
+  ReadOnlyClientError,
+} from "./cifer-client.ts";
+export { ciferRegistryTypes, createCiferRegistry } from "./registry.ts";
+export {
+  BASE_DENOM,
+  DEFAULT_GAS_PRICE,
+  DISPLAY_DECIMALS,
+  DISPLAY_DENOM,
+  formatCif,
+  formatCoin,
+  InvalidAmountError,
+  parseCoin,
+  parseCoins,
+} from "./amounts.ts";
+export * from "./keys/index.ts";
+export { BECH32_PREFIX, InvalidAddressError, parseAddress } from "../chain/crypto/address.ts";

@@ -1,0 +1,14 @@
+/**
+ * The protobuf type registry of the client: every standard Cosmos message CosmJS knows (bank, staking,
+ * distribution, gov, authz, feegrant, vesting, ibc transfer) plus the cifer.* messages. Cifer module
+ * messages are appended here as their modules land (`/cifer.<module>.v1.Msg...`, see DESIGN.md section 3).
+ */
+import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes } from "@cosmjs/stargate";
+
+/** cifer.* message types: [typeUrl, generated type]. Empty until the cifer modules define messages. */
+export const ciferRegistryTypes: ReadonlyArray<[string, GeneratedType]> = [];
+
+export function createCiferRegistry(extra: ReadonlyArray<[string, GeneratedType]> = []): Registry {
+  return new Registry([...defaultRegistryTypes, ...ciferRegistryTypes, ...extra]);
+}

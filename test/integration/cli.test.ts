@@ -1,0 +1,315 @@
+/**
+ * The `cifer` CLI end to end against a real node it started itself: `node init` in a temp dir with free
+ * ports, `node start` as a child process, then keys import, tx bank send, query bank balances, query tx,
+ * query account and status, all as child processes, exactly as a user runs them.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { toAddress } from "../../chain/crypto/address.ts";
+import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const CLI = ["--import", "tsx", join("client", "cli", "main.ts")];
+const CMD_TIMEOUT_MS = 90_000;
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], input = ""): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    for (const k of [
+      "CIFER_NODE",
+      "CIFER_DEBUG",
+      "CIFER_KEYRING_PASSPHRASE",
+      "CIFER_KEYRING_BACKEND",
+      "CIFER_HOME",
+    ])
+      delete env[k];
+    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`cifer ${args.join(" ")} timed out; stderr: ${stderr}`));
+    }, CMD_TIMEOUT_MS);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen({ port: 0, host, exclusive: true }, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function assertOneLineError(r: Run, pattern: RegExp): void {
+  assert.notEqual(r.code, 0, `expected a failure; stdout=${r.stdout}`);
+  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+}
+
+function ok(r: Run): Run {
+  assert.equal(r.code, 0, `exit ${r.code}; stderr: ${r.stderr}`);
+  return r;
+}
+
+describe("cifer CLI against a running node", () => {
+  let tmp: string;
+  let node: ChildProcess | undefined;
+  let nodeLog = "";
+  let nodeExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let rpcUrl: string;
+  let kr: string[];
+  let devs: Awaited<ReturnType<typeof devAccounts>>;
+  const q = (...args: string[]) => [...args, "--node", rpcUrl];
+
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), "cifer-cli-it-"));
+    devs = await devAccounts(3);
+    const rpcPort = await freePort("127.0.0.1");
+    let p2pPort = await freePort("0.0.0.0");
+    for (let i = 0; i < 5 && p2pPort === rpcPort; i++) p2pPort = await freePort("0.0.0.0");
+    rpcUrl = `http://127.0.0.1:${rpcPort}`;
+    kr = ["--keyring-backend", "test", "--keyring-dir", join(tmp, "keyring")];
+    const home = join(tmp, "node");
+
+    const init = ok(
+      await run([
+        "node",
+        "init",
+        "--home",
+        home,
+        "--moniker",
+        "cli-it",
+        "--rpc-port",
+        String(rpcPort),
+        "--p2p-port",
+        String(p2pPort),
+        "--block-interval-ms",
+        "200",
+        "-o",
+        "json",
+      ]),
+    );
+    assert.equal(JSON.parse(init.stdout).chain_id, "cifer-local-1");
+    assertOneLineError(
+      await run(["node", "init", "--home", home, "--moniker", "again"]),
+      /already initialised/,
+    );
+
+    node = spawn(process.execPath, [...CLI, "node", "start", "--home", home, "--log-level", "warn"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (d: Buffer) => {
+      nodeLog = (nodeLog + d.toString()).slice(-20_000);
+    };
+    node.stdout!.on("data", keep);
+    node.stderr!.on("data", keep);
+    node.on("exit", (code, signal) => {
+      nodeExit = { code, signal };
+    });
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (let i = 0; ; i++) {
+      if (nodeExit) throw new Error(`the node exited (${JSON.stringify(nodeExit)}):\n${nodeLog}`);
+      try {
+        const res = await fetch(`${rpcUrl}/status`, { signal: AbortSignal.timeout(2000) });
+        const body = (await res.json()) as { result?: { sync_info?: { latest_block_height?: string } } };
+        if (Number(body.result?.sync_info?.latest_block_height ?? 0) >= 1) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline || i > 600)
+        throw new Error(`the node did not produce a block in time:\n${nodeLog}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  after(async () => {
+    if (node && !nodeExit) {
+      const exited = new Promise<void>((r) => node!.once("exit", () => r()));
+      node.kill("SIGTERM");
+      const timer = setTimeout(() => node?.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("status", async () => {
+    const r = ok(await run(q("status", "-o", "json")));
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.chain_id, "cifer-local-1");
+    assert.equal(s.moniker, "cli-it");
+    assert.ok(s.latest_block_height >= 1);
+    assert.match(s.validator_address, /^[0-9A-F]{40}$/);
+    assert.match(ok(await run(q("status"))).stdout, /chain_id:\s+cifer-local-1/);
+  });
+
+  test("keys import of the dev mnemonic (test backend)", async () => {
+    const file = join(tmp, "dev.mnemonic");
+    writeFileSync(file, `${DEV_MNEMONIC}\n`, { mode: 0o600 });
+    const a = ok(await run(["keys", "import", "dev0", file, ...kr, "-o", "json"]));
+    assert.equal(JSON.parse(a.stdout).address, devs[0]!.address);
+    const b = ok(
+      await run(["keys", "add", "dev1", "--recover", "--index", "1", ...kr, "-o", "json"], DEV_MNEMONIC),
+    );
+    assert.equal(JSON.parse(b.stdout).address, devs[1]!.address);
+  });
+
+  let sentHash = "";
+  test("tx bank send waits for inclusion; balances and tx queries see it", async () => {
+    const balance = async (addr: string) => {
+      const r = ok(await run(q("query", "bank", "balances", addr, "--denom", "ucif", "-o", "json")));
+      return BigInt(JSON.parse(r.stdout).amount);
+    };
+    const before1 = await balance(devs[1]!.address);
+    assert.equal(before1, 1_000_000_000_000n);
+
+    const r = ok(
+      await run(
+        q(
+          "tx",
+          "bank",
+          "send",
+          "dev0",
+          devs[1]!.address,
+          "1.5CIF",
+          "--memo",
+          "cli test",
+          "--yes",
+          ...kr,
+          "-o",
+          "json",
+        ),
+      ),
+    );
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.code, 0);
+    assert.match(res.txhash, /^[0-9A-F]{64}$/);
+    assert.ok(res.height >= 1);
+    sentHash = res.txhash;
+    assert.equal(await balance(devs[1]!.address), before1 + 1_500_000n);
+
+    const tx = JSON.parse(ok(await run(q("query", "tx", sentHash.toLowerCase(), "-o", "json"))).stdout);
+    assert.equal(tx.txhash, sentHash);
+    assert.equal(tx.height, res.height);
+    assert.equal(tx.code, 0);
+    assert.equal(tx.memo, "cli test");
+    assert.equal(tx.messages[0]["@type"], "/cosmos.bank.v1beta1.MsgSend");
+    assert.deepEqual(tx.messages[0].amount, [{ denom: "ucif", amount: "1500000" }]);
+
+    const text = ok(await run(q("query", "bank", "balances", devs[1]!.address))).stdout;
+    assert.match(text, /^1000001500000ucif \(1000001\.5 CIF\)$/m);
+  });
+
+  test("explicit --fees and --gas, sending by key address", async () => {
+    const r = ok(
+      await run(
+        q(
+          "tx",
+          "bank",
+          "send",
+          devs[0]!.address,
+          devs[2]!.address,
+          "1000ucif",
+          "--fees",
+          "5000ucif",
+          "--gas",
+          "200000",
+          "--yes",
+          ...kr,
+          "-o",
+          "json",
+        ),
+      ),
+    );
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.code, 0);
+    assert.equal(res.gas_wanted, "200000");
+  });
+
+  test("query account", async () => {
+    const acc = JSON.parse(ok(await run(q("query", "account", devs[0]!.address, "-o", "json"))).stdout);
+    assert.equal(acc.address, devs[0]!.address);
+    assert.ok(acc.sequence >= 2);
+    assert.ok(acc.pubkey, "the account's public key is set after its first transaction");
+  });
+
+  test("failures against the node are one clear line", async () => {
+    assertOneLineError(
+      await run(
+        q(
+          "tx",
+          "bank",
+          "send",
+          "dev0",
+          devs[1]!.address,
+          "1ucif",
+          "--chain-id",
+          "other-chain",
+          "--yes",
+          ...kr,
+        ),
+      ),
+      /chain id mismatch/,
+    );
+    assertOneLineError(
+      await run(
+        q(
+          "tx",
+          "bank",
+          "send",
+          "dev0",
+          devs[1]!.address,
+          "1ucif",
+          "--fees",
+          "1ucif",
+          "--gas",
+          "200000",
+          "--yes",
+          ...kr,
+        ),
+      ),
+      /insufficient fee/,
+    );
+    assertOneLineError(
+      await run(q("tx", "bank", "send", "dev0", devs[1]!.address, "100000000000000CIF", "--yes", ...kr)),
+      /insufficient funds|smaller than/,
+    );
+    assertOneLineError(await run(q("query", "tx", "00".repeat(32))), /not found/);
+    const stranger = toAddress(new Uint8Array(20).fill(7)); // an address that never received anything
+    assertOneLineError(await run(q("query", "account", stranger)), /not found/);
+    assert.match(ok(await run(q("query", "bank", "balances", stranger))).stdout, /no balances/);
+  });
+
+  test("the node is still healthy", () => {
+    assert.equal(nodeExit, undefined, nodeLog);
+  });
+});

@@ -1,0 +1,358 @@
+/**
+ * `pnpm testnet`: a local Cifer network for development.
+ *
+ * Creates (or reuses) <home>/node<i>, runs each validator as a supervised child process
+ * (`cifer node start`), waits until blocks are produced, prints what a developer needs (RPC, chain id,
+ * dev mnemonic and funded accounts, logs, next commands), and keeps running until Ctrl-C. A validator
+ * that dies is reported and ends the testnet with a non-zero code: nothing is restarted silently.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { StargateClient } from "@cosmjs/stargate";
+import { Command, CommanderError, Option } from "commander";
+import { formatCif } from "../client/amounts.ts";
+import { initNodeHome } from "../chain/node/init.ts";
+import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../chain/wiring/genesis.ts";
+import { assertPortFree, waitForHeight } from "./net.ts";
+import { describeExit, type ExitInfo, tailLog, ValidatorProcess } from "./supervisor.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CLI_ARGS = ["--import", "tsx", join("client", "cli", "main.ts")];
+const MARKER = "testnet.json";
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 15_000;
+const LOG_TAIL_LINES = 20;
+
+class UsageError extends Error {}
+
+interface Marker {
+  version: 1;
+  validators: number;
+  base_port: number;
+  block_interval_ms?: number;
+  chain_id: string;
+  created_at: string;
+}
+
+interface Options {
+  validators: number;
+  home: string;
+  basePort: number;
+  demo: boolean;
+  blockIntervalMs?: number;
+  reset: boolean;
+  /** Which of the options were given on the command line (not defaults). */
+  explicit: Set<string>;
+}
+
+/** Validator i: RPC on P+10i, P2P on P-1+10i. */
+export const portsOf = (basePort: number, i: number) => ({
+  rpc: basePort + 10 * i,
+  p2p: basePort - 1 + 10 * i,
+});
+
+function parseIntOpt(value: string, what: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(value))
+    throw new UsageError(`invalid ${what} ${JSON.stringify(value)}: expected an integer`);
+  const n = Number(value);
+  if (n < min || n > max) throw new UsageError(`invalid ${what} ${value}: must be between ${min} and ${max}`);
+  return n;
+}
+
+function parseArgs(argv: string[]): Options {
+  const cmd = new Command("pnpm testnet")
+    .description(
+      "run a local Cifer network: init validator homes, start and supervise the nodes, print how to use it",
+    )
+    .option(
+      "--validators <n>",
+      "number of validators (only 1 until the PBFT consensus engine lands, issue #3)",
+      "1",
+    )
+    .option("--home <dir>", "directory of the network (node<i>/ inside)", "./.testnet")
+    .option(
+      "--base-port <port>",
+      "RPC port of validator 0; validator i serves RPC on P+10*i and P2P on P-1+10*i",
+      "26657",
+    )
+    .option(
+      "--block-interval-ms <ms>",
+      "target time between blocks of a new network (default: the node's, 1000)",
+    )
+    .option("--reset", "delete the network's data and start from a fresh genesis")
+    .addOption(
+      new Option(
+        "--no-demo",
+        "do not run the federated-learning demo scenario (accepted now; the demo comes with the fl module, until then nothing runs either way)",
+      ),
+    )
+    .helpOption("-h, --help", "show this help")
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      outputError: (s, write) =>
+        write(
+          `${s
+            .replace(/^error: /, "Error: ")
+            .replace(/\s*\n\s*/g, " ")
+            .trim()}\n`,
+        ),
+    })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ pnpm testnet                          start (or resume) the network in ./.testnet
+  $ pnpm testnet --reset                  start over from a fresh genesis
+  $ pnpm testnet --base-port 36657 --home /tmp/tn --block-interval-ms 500
+
+While it runs: pnpm cifer status, pnpm cifer query bank balances <addr>, npx tsx examples/send-tokens.ts.
+Ctrl-C stops every validator cleanly; the data is kept for the next run unless --reset.`,
+    );
+  cmd.parse(argv, { from: "user" });
+  const o = cmd.opts<{
+    validators: string;
+    home: string;
+    basePort: string;
+    blockIntervalMs?: string;
+    reset?: boolean;
+    demo: boolean;
+  }>();
+  const explicit = new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === "cli"));
+  const validators = parseIntOpt(o.validators, "--validators", 1, 100);
+  if (validators > 1) {
+    throw new UsageError(
+      "multi-validator networks come with the PBFT consensus engine (issue #3); only --validators 1 is supported for now",
+    );
+  }
+  const basePort = parseIntOpt(o.basePort, "--base-port", 2, 65535 - 10 * (validators - 1));
+  const blockIntervalMs =
+    o.blockIntervalMs !== undefined
+      ? parseIntOpt(o.blockIntervalMs, "--block-interval-ms", 10, 3_600_000)
+      : undefined;
+  if (o.home.trim() === "") throw new UsageError("--home must not be empty");
+  return {
+    validators,
+    home: resolve(o.home),
+    basePort,
+    demo: o.demo,
+    reset: o.reset === true,
+    explicit,
+    ...(blockIntervalMs !== undefined ? { blockIntervalMs } : {}),
+  };
+}
+
+function readMarker(home: string): Marker | undefined {
+  const p = join(home, MARKER);
+  if (!existsSync(p)) return undefined;
+  try {
+    return JSON.parse(readFileSync(p, "utf8")) as Marker;
+  } catch (e) {
+    throw new Error(`${p} is not valid JSON (${(e as Error).message}); fix it or start over with --reset`);
+  }
+}
+
+/** --reset deletes only what is recognisably a testnet home, never an arbitrary directory. */
+function reset(home: string): void {
+  if (!existsSync(home)) return;
+  if (!existsSync(join(home, MARKER)) && readdirSync(home).length > 0) {
+    throw new Error(
+      `refusing to --reset ${home}: it is not empty and has no ${MARKER}, so it does not look like a testnet home`,
+    );
+  }
+  rmSync(home, { recursive: true, force: true });
+}
+
+/** Creates the network, or checks that an existing one matches the options. Returns the effective settings. */
+async function prepare(o: Options): Promise<{ basePort: number; chainId: string; created: boolean }> {
+  if (o.reset) reset(o.home);
+  const marker = readMarker(o.home);
+  const nodeHome = join(o.home, "node0");
+  if (marker && existsSync(join(nodeHome, "config", "config.json"))) {
+    const mismatch = (flag: string, was: unknown) =>
+      new UsageError(
+        `${o.home} was created with ${flag} ${was}; pass the same value, or --reset to recreate the network`,
+      );
+    if (o.explicit.has("basePort") && marker.base_port !== o.basePort)
+      throw mismatch("--base-port", marker.base_port);
+    if (o.explicit.has("blockIntervalMs") && marker.block_interval_ms !== o.blockIntervalMs) {
+      throw mismatch("--block-interval-ms", marker.block_interval_ms ?? "(default)");
+    }
+    return { basePort: marker.base_port, chainId: marker.chain_id, created: false };
+  }
+  if (existsSync(o.home) && readdirSync(o.home).length > 0 && !marker) {
+    throw new Error(`${o.home} exists and is not a testnet home; choose another --home`);
+  }
+  if (marker) {
+    // A half-created network (interrupted init): start over cleanly.
+    rmSync(o.home, { recursive: true, force: true });
+  }
+  mkdirSync(o.home, { recursive: true });
+  const { rpc, p2p } = portsOf(o.basePort, 0);
+  await initNodeHome({
+    home: nodeHome,
+    moniker: "node0",
+    chainId: DEFAULT_CHAIN_ID,
+    rpcHost: "127.0.0.1",
+    rpcPort: rpc,
+    p2pPort: p2p,
+    ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
+  });
+  const m: Marker = {
+    version: 1,
+    validators: o.validators,
+    base_port: o.basePort,
+    ...(o.blockIntervalMs !== undefined ? { block_interval_ms: o.blockIntervalMs } : {}),
+    chain_id: DEFAULT_CHAIN_ID,
+    created_at: new Date().toISOString(),
+  };
+  writeFileSync(join(o.home, MARKER), `${JSON.stringify(m, null, 2)}\n`);
+  return { basePort: o.basePort, chainId: DEFAULT_CHAIN_ID, created: true };
+}
+
+async function printSummary(o: {
+  rpcUrl: string;
+  chainId: string;
+  home: string;
+  logs: string[];
+  demo: boolean;
+  basePort: number;
+}) {
+  const accounts = await devAccounts();
+  const client = await StargateClient.connect(o.rpcUrl);
+  const balances: string[] = [];
+  try {
+    for (const a of accounts) balances.push((await client.getBalance(a.address, "ucif")).amount);
+  } finally {
+    client.disconnect();
+  }
+  const nodeFlag = o.rpcUrl === "http://127.0.0.1:26657" ? "" : ` --node ${o.rpcUrl}`;
+  const w = (s = "") => process.stdout.write(`${s}\n`);
+  w();
+  w("Cifer testnet is running (1 validator)");
+  w();
+  w(`  chain id  ${o.chainId}`);
+  w(`  RPC       ${o.rpcUrl}`);
+  w(`  home      ${o.home}`);
+  for (const l of o.logs) w(`  log       ${l}`);
+  w();
+  w("Dev accounts (local testing ONLY: this mnemonic is public)");
+  w(`  mnemonic  ${DEV_MNEMONIC}`);
+  for (const [i, a] of accounts.entries()) {
+    w(`  ${a.index}  ${a.address}  ${formatCif(balances[i] ?? "0")} CIF  (${a.hdPath})`);
+  }
+  w();
+  w("Next");
+  w(`  pnpm cifer status${nodeFlag}`);
+  w(`  pnpm cifer query bank balances ${accounts[0]?.address}${nodeFlag}`);
+  w(`  ${nodeFlag ? `CIFER_NODE=${o.rpcUrl} ` : ""}npx tsx examples/send-tokens.ts`);
+  w(`  echo "${DEV_MNEMONIC}" | pnpm cifer keys add dev0 --recover --keyring-backend test`);
+  w(`  pnpm cifer tx bank send dev0 ${accounts[1]?.address} 1CIF --keyring-backend test --yes${nodeFlag}`);
+  if (o.demo) w("  (the federated-learning demo scenario is not available yet: it comes with the fl module)");
+  w();
+  w("Ctrl-C stops the network (its data is kept; --reset starts over).");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseArgs(argv);
+  const { basePort, chainId, created } = await prepare(opts);
+  const home = opts.home;
+  process.stderr.write(`${created ? "created" : "reusing"} testnet home ${home}\n`);
+
+  const { rpc, p2p } = portsOf(basePort, 0);
+  await assertPortFree(rpc, "127.0.0.1", "RPC");
+  await assertPortFree(p2p, "0.0.0.0", "P2P");
+
+  const rpcUrl = `http://127.0.0.1:${rpc}`;
+  const validators = [
+    new ValidatorProcess({ name: "node0", home: join(home, "node0"), rpcUrl }, { cwd: ROOT, args: CLI_ARGS }),
+  ];
+
+  let shuttingDown = false;
+  let failure: Error | undefined;
+  let settle!: (code: number) => void;
+  const finished = new Promise<number>((r) => {
+    settle = r;
+  });
+
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    await Promise.all(validators.map((v) => v.stop(STOP_GRACE_MS)));
+    settle(code);
+  };
+
+  const onExit = (v: ValidatorProcess, e: ExitInfo) => {
+    if (shuttingDown) return;
+    const tail = tailLog(v.logPath, LOG_TAIL_LINES);
+    failure = new Error(`validator ${v.spec.name} ${describeExit(e)}`);
+    process.stderr.write(
+      `Error: validator ${v.spec.name} (pid ${v.pid ?? "?"}) ${describeExit(e)}; last ${tail.length} lines of ${v.logPath}:\n${tail.map((l) => `  | ${l}`).join("\n")}\n`,
+    );
+    void shutdown(1);
+  };
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`received ${signal} again: killing the validators\n`);
+      for (const v of validators) v.killNow();
+      process.exit(130);
+    }
+    process.stderr.write(`received ${signal}: stopping the validators (Ctrl-C again to kill them)\n`);
+    void shutdown(0);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("exit", () => {
+    for (const v of validators) v.killNow();
+  });
+
+  for (const v of validators) v.start(onExit);
+  process.stderr.write(
+    `started ${validators.length} validator(s); waiting for the first block (at most ${READY_TIMEOUT_MS / 1000} s)...\n`,
+  );
+
+  try {
+    await waitForHeight(rpcUrl, {
+      timeoutMs: READY_TIMEOUT_MS,
+      abort: () => (shuttingDown ? (failure ?? new Error("stopped")) : undefined),
+    });
+  } catch (e) {
+    if (!shuttingDown) {
+      const tail = tailLog(validators[0]!.logPath, LOG_TAIL_LINES);
+      process.stderr.write(
+        `Error: ${(e as Error).message}; last ${tail.length} lines of ${validators[0]!.logPath}:\n${tail.map((l) => `  | ${l}`).join("\n")}\n`,
+      );
+      await shutdown(1);
+    }
+    return finished;
+  }
+
+  if (!shuttingDown) {
+    await printSummary({
+      rpcUrl,
+      chainId,
+      home,
+      logs: validators.map((v) => v.logPath),
+      demo: opts.demo,
+      basePort,
+    }).catch((e) =>
+      process.stderr.write(`warning: could not read the dev balances: ${(e as Error).message}\n`),
+    );
+  }
+  return finished;
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exit(e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2);
+  }
+  process.stderr.write(`Error: ${(e as Error).message.replace(/\s*\n\s*/g, " ")}\n`);
+  if (process.env.CIFER_DEBUG === "1") process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(e instanceof UsageError ? 2 : 1);
+}
