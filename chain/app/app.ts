@@ -122,7 +122,10 @@ export class App {
   }
 
   /** CheckTx: decode, stateless checks and the ante handler on the check state; messages do not run. */
-  async checkTx(bytes: Uint8Array, mode: "check" | "recheck" = "check"): Promise<TxResult & { tx?: DecodedTx }> {
+  async checkTx(
+    bytes: Uint8Array,
+    mode: "check" | "recheck" = "check",
+  ): Promise<TxResult & { tx?: DecodedTx }> {
     let tx: DecodedTx;
     try {
       tx = this.decode(bytes);
@@ -193,7 +196,12 @@ export class App {
     if (path === SIMULATE_PATH) return this.simulateQuery(data);
     const q = this.queryRoutes.get(path);
     if (!q) return queryFailure(sdkError(SdkCode.UnknownRequest, `unknown query path: ${path}`));
-    const ctx = new Context(info, "query", new GasMeter(this.opts.queryGasLimit ?? 100_000_000n), new CacheStore(this.opts.committed));
+    const ctx = new Context(
+      info,
+      "query",
+      new GasMeter(this.opts.queryGasLimit ?? 100_000_000n),
+      new CacheStore(this.opts.committed),
+    );
     try {
       return { code: 0, codespace: "", log: "", value: await q.handle(ctx, data) };
     } catch (e) {
@@ -217,7 +225,8 @@ export class App {
     } catch (e) {
       return queryFailure(toChainError(e));
     }
-    if (res.code !== 0) return { code: res.code, codespace: res.codespace, log: res.log, value: new Uint8Array() };
+    if (res.code !== 0)
+      return { code: res.code, codespace: res.codespace, log: res.log, value: new Uint8Array() };
     const msgData = TxMsgData.decode(res.data);
     const value = SimulateResponse.encode(
       SimulateResponse.fromPartial({
@@ -233,13 +242,19 @@ export class App {
     return this.block;
   }
 
-  private async runHooks(stage: string, fn: (m: AppModule, ctx: Context) => Promise<void> | undefined): Promise<void> {
+  private async runHooks(
+    stage: string,
+    fn: (m: AppModule, ctx: Context) => Promise<void> | undefined,
+  ): Promise<void> {
     const block = this.requireBlock();
     for (const m of this.modules) {
       const ctx = new Context(block.info, "deliver", GasMeter.infinite(), block.store);
       await fn(m, ctx);
       for (const e of ctx.events.events) {
-        block.events.push({ type: e.type, attributes: [...e.attributes, { key: "mode", value: stage, index: true }] });
+        block.events.push({
+          type: e.type,
+          attributes: [...e.attributes, { key: "mode", value: stage, index: true }],
+        });
       }
     }
   }
@@ -248,7 +263,13 @@ export class App {
    * The ante handler's writes (fee, sequence) stick even when a message fails, as in the Cosmos SDK;
    * the messages run in a nested cache that is written only when all of them succeed.
    */
-  private async runTx(tx: DecodedTx, parent: CacheStore, info: BlockInfo, mode: ExecMode, gas: GasMeter): Promise<TxResult> {
+  private async runTx(
+    tx: DecodedTx,
+    parent: CacheStore,
+    info: BlockInfo,
+    mode: ExecMode,
+    gas: GasMeter,
+  ): Promise<TxResult> {
     const gasWanted = tx.authInfo.fee!.gasLimit;
     const anteStore = new CacheStore(parent);
     const anteCtx = new Context(info, mode, gas, anteStore);
@@ -272,7 +293,12 @@ export class App {
         responses.push(await msg.def.handle(ctx, msg.value));
       } catch (e) {
         const err = toChainError(e);
-        const wrapped = new ChainError(err.codespace, err.code, `failed to execute message; message index: ${i}: ${err.message}`, err.description);
+        const wrapped = new ChainError(
+          err.codespace,
+          err.code,
+          `failed to execute message; message index: ${i}: ${err.message}`,
+          err.description,
+        );
         return failure(wrapped, gasWanted, gas.consumed, anteEvents);
       }
       const index = String(i);
@@ -286,12 +312,18 @@ export class App {
         ]),
       );
       for (const e of ctx.events.events) {
-        msgEvents.push({ type: e.type, attributes: [...e.attributes, { key: "msg_index", value: index, index: true }] });
+        msgEvents.push({
+          type: e.type,
+          attributes: [...e.attributes, { key: "msg_index", value: index, index: true }],
+        });
       }
     }
     msgStore.writeTo(parent);
     const data = TxMsgData.encode(TxMsgData.fromPartial({ msgResponses: responses })).finish();
-    return success(data, mode === "simulate" ? gas.consumed : gasWanted, gas.consumed, [...anteEvents, ...msgEvents]);
+    return success(data, mode === "simulate" ? gas.consumed : gasWanted, gas.consumed, [
+      ...anteEvents,
+      ...msgEvents,
+    ]);
   }
 }
 
@@ -300,7 +332,15 @@ function success(data: Uint8Array, gasWanted: bigint, gasUsed: bigint, events: A
 }
 
 function failure(err: ChainError, gasWanted: bigint, gasUsed: bigint, events: AbciEvent[] = []): TxResult {
-  return { code: err.code, codespace: err.codespace, log: err.log, data: new Uint8Array(), gasWanted, gasUsed, events };
+  return {
+    code: err.code,
+    codespace: err.codespace,
+    log: err.log,
+    data: new Uint8Array(),
+    gasWanted,
+    gasUsed,
+    events,
+  };
 }
 
 function queryFailure(err: ChainError): QueryResult {

@@ -88,16 +88,28 @@ export class ChainError extends Error {
 
   /** The log line a tx result carries: "<what happened>: <registered description>". */
   get log(): string {
-    return this.description && !this.message.endsWith(this.description) ? `${this.message}: ${this.description}` : this.message;
+    return this.description && !this.message.endsWith(this.description)
+      ? `${this.message}: ${this.description}`
+      : this.message;
   }
 }
 
 /** A gRPC-style NotFound, the form CosmJS recognises (for example to answer getAccount with null). */
 export const grpcNotFound = (message: string) =>
-  new ChainError(SDK_CODESPACE, SdkCode.KeyNotFound, `rpc error: code = NotFound desc = ${message}`, "key not found");
+  new ChainError(
+    SDK_CODESPACE,
+    SdkCode.KeyNotFound,
+    `rpc error: code = NotFound desc = ${message}`,
+    "key not found",
+  );
 
 export const grpcInvalidArgument = (message: string) =>
-  new ChainError(SDK_CODESPACE, SdkCode.InvalidRequest, `rpc error: code = InvalidArgument desc = ${message}`, "invalid request");
+  new ChainError(
+    SDK_CODESPACE,
+    SdkCode.InvalidRequest,
+    `rpc error: code = InvalidArgument desc = ${message}`,
+    "invalid request",
+  );
 
 export const sdkError = (code: SdkCode, message: string) => new ChainError(SDK_CODESPACE, code, message);
 

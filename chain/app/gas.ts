@@ -13,7 +13,10 @@ export class GasMeter {
   consume(amount: bigint, descriptor: string): void {
     this.used += amount;
     if (this.limit !== null && this.used > this.limit) {
-      throw sdkError(SdkCode.OutOfGas, `out of gas in location: ${descriptor}; gasWanted: ${this.limit}, gasUsed: ${this.used}`);
+      throw sdkError(
+        SdkCode.OutOfGas,
+        `out of gas in location: ${descriptor}; gasWanted: ${this.limit}, gasUsed: ${this.used}`,
+      );
     }
   }
 

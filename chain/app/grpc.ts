@@ -45,9 +45,15 @@ export async function paginate<T>(
   page: PageRequest | undefined,
   decode: (key: Uint8Array, value: Uint8Array) => T,
 ): Promise<{ items: T[]; pagination: PageResponse }> {
-  const limit = page && page.limit > 0n ? (page.limit > MAX_PAGE_LIMIT ? MAX_PAGE_LIMIT : page.limit) : DEFAULT_PAGE_LIMIT;
+  const limit =
+    page && page.limit > 0n
+      ? page.limit > MAX_PAGE_LIMIT
+        ? MAX_PAGE_LIMIT
+        : page.limit
+      : DEFAULT_PAGE_LIMIT;
   const startKey = page?.key && page.key.length > 0 ? page.key : null;
-  if (startKey && page && page.offset > 0n) throw grpcInvalidArgument("either offset or key is expected, got both");
+  if (startKey && page && page.offset > 0n)
+    throw grpcInvalidArgument("either offset or key is expected, got both");
   const reverse = page?.reverse ?? false;
   let skip = startKey ? 0n : (page?.offset ?? 0n);
   const items: T[] = [];

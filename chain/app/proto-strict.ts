@@ -57,11 +57,20 @@ export const TX_BODY_SCHEMA: MessageSchema = {
 export const AUTH_INFO_SCHEMA: MessageSchema = {
   1: {
     wire: LEN,
-    nested: () => ({ 1: { wire: LEN, nested: anySchema }, 2: { wire: LEN, nested: modeInfoSchema }, 3: { wire: VARINT } }),
+    nested: () => ({
+      1: { wire: LEN, nested: anySchema },
+      2: { wire: LEN, nested: modeInfoSchema },
+      3: { wire: VARINT },
+    }),
   },
   2: {
     wire: LEN,
-    nested: () => ({ 1: { wire: LEN, nested: coinSchema }, 2: { wire: VARINT }, 3: { wire: LEN }, 4: { wire: LEN } }),
+    nested: () => ({
+      1: { wire: LEN, nested: coinSchema },
+      2: { wire: VARINT },
+      3: { wire: LEN },
+      4: { wire: LEN },
+    }),
   },
   3: { wire: LEN, nested: () => ({ 1: { wire: LEN, nested: coinSchema }, 2: { wire: LEN } }) },
 };

@@ -42,7 +42,12 @@ export interface DecodedTx {
 
 export type MsgResolver = (typeUrl: string) => MsgDef<unknown> | undefined;
 
-function decodeStrict<T>(what: string, bytes: Uint8Array, schema: Parameters<typeof findUnknownField>[1], dec: (b: Uint8Array) => T): T {
+function decodeStrict<T>(
+  what: string,
+  bytes: Uint8Array,
+  schema: Parameters<typeof findUnknownField>[1],
+  dec: (b: Uint8Array) => T,
+): T {
   let bad: string | null;
   try {
     bad = findUnknownField(bytes, schema, what);
@@ -61,7 +66,11 @@ function decodeStrict<T>(what: string, bytes: Uint8Array, schema: Parameters<typ
  * Decodes and statelessly validates a TxRaw (the SDK's TxDecoder + ValidateBasic). Every failure is a
  * ChainError with the code the Cosmos SDK would give.
  */
-export function decodeTx(bytes: Uint8Array, resolve: MsgResolver, limits: TxLimits = DEFAULT_TX_LIMITS): DecodedTx {
+export function decodeTx(
+  bytes: Uint8Array,
+  resolve: MsgResolver,
+  limits: TxLimits = DEFAULT_TX_LIMITS,
+): DecodedTx {
   if (bytes.length === 0) throw sdkError(SdkCode.TxDecode, "tx bytes are empty");
   if (bytes.length > limits.maxTxBytes) {
     throw sdkError(SdkCode.TxTooLarge, `tx too large: ${bytes.length} bytes, max ${limits.maxTxBytes}`);
@@ -72,17 +81,26 @@ export function decodeTx(bytes: Uint8Array, resolve: MsgResolver, limits: TxLimi
 
   if (body.messages.length === 0) throw sdkError(SdkCode.InvalidRequest, "must contain at least one message");
   if (body.messages.length > limits.maxMsgs) {
-    throw sdkError(SdkCode.InvalidRequest, `too many messages: ${body.messages.length}, max ${limits.maxMsgs}`);
+    throw sdkError(
+      SdkCode.InvalidRequest,
+      `too many messages: ${body.messages.length}, max ${limits.maxMsgs}`,
+    );
   }
-  if (body.extensionOptions.length > 0) throw sdkError(SdkCode.UnknownExtensionOptions, "unknown extension options");
+  if (body.extensionOptions.length > 0)
+    throw sdkError(SdkCode.UnknownExtensionOptions, "unknown extension options");
   if ([...body.memo].length > limits.maxMemoCharacters) {
-    throw sdkError(SdkCode.MemoTooLarge, `maximum number of characters is ${limits.maxMemoCharacters} but received ${[...body.memo].length} characters`);
+    throw sdkError(
+      SdkCode.MemoTooLarge,
+      `maximum number of characters is ${limits.maxMemoCharacters} but received ${[...body.memo].length} characters`,
+    );
   }
   const fee = authInfo.fee;
   if (!fee) throw sdkError(SdkCode.InvalidRequest, "missing fee");
   // Gas 0 is legal on the wire (CosmJS simulates with it); such a tx simply runs out of gas.
-  if (fee.gasLimit > MAX_GAS_WANTED) throw sdkError(SdkCode.InvalidGasLimit, `invalid gas supplied; ${fee.gasLimit} > ${MAX_GAS_WANTED}`);
-  if (fee.payer || fee.granter) throw sdkError(SdkCode.NotSupported, "fee payer and fee granter are not supported");
+  if (fee.gasLimit > MAX_GAS_WANTED)
+    throw sdkError(SdkCode.InvalidGasLimit, `invalid gas supplied; ${fee.gasLimit} > ${MAX_GAS_WANTED}`);
+  if (fee.payer || fee.granter)
+    throw sdkError(SdkCode.NotSupported, "fee payer and fee granter are not supported");
   if (authInfo.tip) throw sdkError(SdkCode.NotSupported, "tips are not supported");
 
   const msgs = body.messages.map((any: Any) => {
@@ -102,13 +120,22 @@ export function decodeTx(bytes: Uint8Array, resolve: MsgResolver, limits: TxLimi
   for (const m of msgs) for (const s of m.def.signers(m.value)) if (!signers.includes(s)) signers.push(s);
   if (raw.signatures.length === 0) throw sdkError(SdkCode.NoSignatures, "no signatures supplied");
   if (raw.signatures.length > limits.txSigLimit) {
-    throw sdkError(SdkCode.TooManySignatures, `signatures: ${raw.signatures.length}, limit: ${limits.txSigLimit}`);
+    throw sdkError(
+      SdkCode.TooManySignatures,
+      `signatures: ${raw.signatures.length}, limit: ${limits.txSigLimit}`,
+    );
   }
   if (raw.signatures.length !== signers.length) {
-    throw sdkError(SdkCode.Unauthorized, `wrong number of signers; expected ${signers.length}, got ${raw.signatures.length}`);
+    throw sdkError(
+      SdkCode.Unauthorized,
+      `wrong number of signers; expected ${signers.length}, got ${raw.signatures.length}`,
+    );
   }
   if (authInfo.signerInfos.length !== signers.length) {
-    throw sdkError(SdkCode.Unauthorized, `wrong number of signer infos; expected ${signers.length}, got ${authInfo.signerInfos.length}`);
+    throw sdkError(
+      SdkCode.Unauthorized,
+      `wrong number of signer infos; expected ${signers.length}, got ${authInfo.signerInfos.length}`,
+    );
   }
   return { bytes, hash: txHash(bytes), raw, body, authInfo, msgs, signers };
 }

@@ -1,5 +1,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { ed25519Address, ed25519FromSeed, type Ed25519Key, generateEd25519, signEd25519 } from "../crypto/ed25519.ts";
+import {
+  ed25519Address,
+  ed25519FromSeed,
+  type Ed25519Key,
+  generateEd25519,
+  signEd25519,
+} from "../crypto/ed25519.ts";
 import { bytesEqual, fromBase64, fromHex, toBase64, toHexUpper } from "../crypto/hash.ts";
 import { obj, str, uint } from "../types/json.ts";
 import { writeFileAtomicSync } from "../util/fs.ts";
@@ -38,13 +44,17 @@ export function privValidatorKeyJson(key: Ed25519Key): string {
 
 export function loadEd25519KeyFile(path: string): Ed25519Key {
   const mode = statSync(path).mode & 0o077;
-  if (mode !== 0) throw new Error(`${path} is readable by group or others (mode ${(statSync(path).mode & 0o777).toString(8)}); chmod 600 it`);
+  if (mode !== 0)
+    throw new Error(
+      `${path} is readable by group or others (mode ${(statSync(path).mode & 0o777).toString(8)}); chmod 600 it`,
+    );
   const j = obj(JSON.parse(readFileSync(path, "utf8")), path);
   const pk = obj(j.priv_key, `${path}: priv_key`);
   const raw = fromBase64(str(pk.value, `${path}: priv_key.value`));
   if (raw.length !== 64) throw new Error(`${path}: priv_key.value must be 64 bytes (seed || public key)`);
   const key = ed25519FromSeed(raw.subarray(0, 32));
-  if (!bytesEqual(key.pubkey, raw.subarray(32))) throw new Error(`${path}: public key does not match the private key`);
+  if (!bytesEqual(key.pubkey, raw.subarray(32)))
+    throw new Error(`${path}: public key does not match the private key`);
   return key;
 }
 
@@ -68,7 +78,13 @@ export class FilePrivValidator {
   ) {
     this.last = existsSync(statePath)
       ? readState(statePath)
-      : { height: 0n, round: 0, step: SignStep.None, signBytes: new Uint8Array(), signature: new Uint8Array() };
+      : {
+          height: 0n,
+          round: 0,
+          step: SignStep.None,
+          signBytes: new Uint8Array(),
+          signature: new Uint8Array(),
+        };
   }
 
   get address(): Uint8Array {
@@ -81,8 +97,18 @@ export class FilePrivValidator {
 
   sign(height: bigint, round: number, step: SignStep, signBytes: Uint8Array): Uint8Array {
     const l = this.last;
-    const cmp = height !== l.height ? (height < l.height ? -1 : 1) : round !== l.round ? Math.sign(round - l.round) : Math.sign(step - l.step);
-    if (cmp < 0) throw new DoubleSignError(`refusing to sign ${height}/${round}/${step}: already signed ${l.height}/${l.round}/${l.step}`);
+    const cmp =
+      height !== l.height
+        ? height < l.height
+          ? -1
+          : 1
+        : round !== l.round
+          ? Math.sign(round - l.round)
+          : Math.sign(step - l.step);
+    if (cmp < 0)
+      throw new DoubleSignError(
+        `refusing to sign ${height}/${round}/${step}: already signed ${l.height}/${l.round}/${l.step}`,
+      );
     if (cmp === 0) {
       if (bytesEqual(signBytes, l.signBytes)) return l.signature;
       throw new DoubleSignError(`refusing to sign conflicting data at ${height}/${round}/${step}`);
@@ -97,7 +123,13 @@ export class FilePrivValidator {
 
 function stateJson(s: LastSignState): string {
   return `${JSON.stringify(
-    { height: s.height.toString(), round: s.round, step: s.step, signature: toBase64(s.signature), signbytes: toHexUpper(s.signBytes) },
+    {
+      height: s.height.toString(),
+      round: s.round,
+      step: s.step,
+      signature: toBase64(s.signature),
+      signbytes: toHexUpper(s.signBytes),
+    },
     null,
     2,
   )}\n`;

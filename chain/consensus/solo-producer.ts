@@ -94,10 +94,21 @@ export class SoloProducer {
       height,
       round: 0,
       blockId: id,
-      signatures: [{ blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: signer.address, timestamp: block.header.time, signature }],
+      signatures: [
+        {
+          blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+          validatorAddress: signer.address,
+          timestamp: block.header.time,
+          signature,
+        },
+      ],
     };
     await executor.apply(block, blockBytes, id, commit);
-    this.o.log?.("committed block", { height: Number(height), txs: block.data.txs.length, hash: Buffer.from(id.hash).toString("hex").toUpperCase() });
+    this.o.log?.("committed block", {
+      height: Number(height),
+      txs: block.data.txs.length,
+      hash: Buffer.from(id.hash).toString("hex").toUpperCase(),
+    });
   }
 
   private pendingFor(height: bigint): Block | undefined {
@@ -117,7 +128,8 @@ export class SoloProducer {
     let time = timestampFromMillis(this.now());
     if (state.lastBlockHeight > 0n && compareTimestamps(time, state.lastBlockTime) <= 0) {
       time = { seconds: state.lastBlockTime.seconds, nanos: state.lastBlockTime.nanos + 1_000_000 };
-      if (time.nanos >= 1_000_000_000) time = { seconds: time.seconds + 1n, nanos: time.nanos - 1_000_000_000 };
+      if (time.nanos >= 1_000_000_000)
+        time = { seconds: time.seconds + 1n, nanos: time.nanos - 1_000_000_000 };
     }
     // Leave room for the header and last commit in the byte limit.
     const txs = mempool.reap(Number(params.blockMaxBytes) - 16_384, params.blockMaxGas).map((t) => t.bytes);

@@ -16,7 +16,8 @@ export function toAddress(bytes: Uint8Array, prefix = BECH32_PREFIX): string {
 
 /** Parses a bech32 account address with our prefix; throws InvalidAddressError with the reason. */
 export function parseAddress(address: string, prefix = BECH32_PREFIX): Uint8Array {
-  if (typeof address !== "string" || address.length === 0) throw new InvalidAddressError("empty address string is not allowed");
+  if (typeof address !== "string" || address.length === 0)
+    throw new InvalidAddressError("empty address string is not allowed");
   let decoded: { prefix: string; data: Uint8Array };
   try {
     decoded = fromBech32(address, 255);
@@ -27,7 +28,9 @@ export function parseAddress(address: string, prefix = BECH32_PREFIX): Uint8Arra
     throw new InvalidAddressError(`invalid Bech32 prefix; expected ${prefix}, got ${decoded.prefix}`);
   }
   if (decoded.data.length !== 20 && decoded.data.length !== 32) {
-    throw new InvalidAddressError(`address ${address} has length ${decoded.data.length}, expected 20 or 32 bytes`);
+    throw new InvalidAddressError(
+      `address ${address} has length ${decoded.data.length}, expected 20 or 32 bytes`,
+    );
   }
   return decoded.data;
 }

@@ -16,7 +16,11 @@ export interface Ed25519Key {
 
 export function ed25519FromSeed(seed: Uint8Array): Ed25519Key {
   if (seed.length !== 32) throw new Error("ed25519 seed must be 32 bytes");
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, seed]),
+    format: "der",
+    type: "pkcs8",
+  });
   const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
   return { seed, pubkey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)), privateKey };
 }

@@ -58,7 +58,9 @@ export function parseGenesisDoc(text: string): GenesisDoc {
 function readGenesis(g: JsonObject): GenesisDoc {
   const chainId = str(g.chain_id, "chain_id");
   if (chainId.length === 0 || chainId.length > MAX_CHAIN_ID_LENGTH || !/^[a-zA-Z0-9._-]+$/.test(chainId)) {
-    throw new Error(`chain_id: must be 1-${MAX_CHAIN_ID_LENGTH} characters of [a-zA-Z0-9._-], got ${JSON.stringify(chainId)}`);
+    throw new Error(
+      `chain_id: must be 1-${MAX_CHAIN_ID_LENGTH} characters of [a-zA-Z0-9._-], got ${JSON.stringify(chainId)}`,
+    );
   }
   const genesisTime = parseRfc3339(str(g.genesis_time, "genesis_time"));
   const initialHeight = optional(g.initial_height, (v) => uint(v, "initial_height"), 1n);
@@ -67,13 +69,30 @@ function readGenesis(g: JsonObject): GenesisDoc {
   const block = obj(cp.block ?? {}, "consensus_params.block");
   const ev = obj(cp.evidence ?? {}, "consensus_params.evidence");
   const maxGasRaw = block.max_gas ?? DEFAULT_CONSENSUS_PARAMS.blockMaxGas.toString();
-  const blockMaxGas = maxGasRaw === "-1" || maxGasRaw === -1 ? -1n : uint(maxGasRaw, "consensus_params.block.max_gas");
+  const blockMaxGas =
+    maxGasRaw === "-1" || maxGasRaw === -1 ? -1n : uint(maxGasRaw, "consensus_params.block.max_gas");
   const consensusParams: ConsensusParams = {
-    blockMaxBytes: optional(block.max_bytes, (v) => uint(v, "consensus_params.block.max_bytes"), DEFAULT_CONSENSUS_PARAMS.blockMaxBytes),
+    blockMaxBytes: optional(
+      block.max_bytes,
+      (v) => uint(v, "consensus_params.block.max_bytes"),
+      DEFAULT_CONSENSUS_PARAMS.blockMaxBytes,
+    ),
     blockMaxGas,
-    evidenceMaxAgeNumBlocks: optional(ev.max_age_num_blocks, (v) => uint(v, "consensus_params.evidence.max_age_num_blocks"), DEFAULT_CONSENSUS_PARAMS.evidenceMaxAgeNumBlocks),
-    evidenceMaxAgeDuration: optional(ev.max_age_duration, (v) => uint(v, "consensus_params.evidence.max_age_duration"), DEFAULT_CONSENSUS_PARAMS.evidenceMaxAgeDuration),
-    evidenceMaxBytes: optional(ev.max_bytes, (v) => uint(v, "consensus_params.evidence.max_bytes"), DEFAULT_CONSENSUS_PARAMS.evidenceMaxBytes),
+    evidenceMaxAgeNumBlocks: optional(
+      ev.max_age_num_blocks,
+      (v) => uint(v, "consensus_params.evidence.max_age_num_blocks"),
+      DEFAULT_CONSENSUS_PARAMS.evidenceMaxAgeNumBlocks,
+    ),
+    evidenceMaxAgeDuration: optional(
+      ev.max_age_duration,
+      (v) => uint(v, "consensus_params.evidence.max_age_duration"),
+      DEFAULT_CONSENSUS_PARAMS.evidenceMaxAgeDuration,
+    ),
+    evidenceMaxBytes: optional(
+      ev.max_bytes,
+      (v) => uint(v, "consensus_params.evidence.max_bytes"),
+      DEFAULT_CONSENSUS_PARAMS.evidenceMaxBytes,
+    ),
   };
   if (consensusParams.blockMaxBytes < 1024n || consensusParams.blockMaxBytes > 104_857_600n) {
     throw new Error("consensus_params.block.max_bytes: must be between 1 KiB and 100 MiB");
@@ -104,20 +123,23 @@ function readValidator(v: unknown, i: number): Validator {
   const path = `validators[${i}]`;
   const o = obj(v, path);
   const pk = obj(o.pub_key, `${path}.pub_key`);
-  if (pk.type !== ED25519_PUBKEY_TYPE) throw new Error(`${path}.pub_key.type: only ${ED25519_PUBKEY_TYPE} is supported`);
+  if (pk.type !== ED25519_PUBKEY_TYPE)
+    throw new Error(`${path}.pub_key.type: only ${ED25519_PUBKEY_TYPE} is supported`);
   let pubKey: Uint8Array;
   try {
     pubKey = fromBase64(str(pk.value, `${path}.pub_key.value`));
   } catch {
     throw new Error(`${path}.pub_key.value: invalid base64`);
   }
-  if (pubKey.length !== 32) throw new Error(`${path}.pub_key.value: an ed25519 key is 32 bytes, got ${pubKey.length}`);
+  if (pubKey.length !== 32)
+    throw new Error(`${path}.pub_key.value: an ed25519 key is 32 bytes, got ${pubKey.length}`);
   const votingPower = uint(o.power, `${path}.power`);
   if (votingPower <= 0n) throw new Error(`${path}.power: must be positive`);
   const address = ed25519Address(pubKey);
   if (o.address !== undefined && o.address !== "") {
     const given = fromHex(str(o.address, `${path}.address`));
-    if (!bytesEqual(given, address)) throw new Error(`${path}.address: does not match the public key (expected ${toHexUpper(address)})`);
+    if (!bytesEqual(given, address))
+      throw new Error(`${path}.address: does not match the public key (expected ${toHexUpper(address)})`);
   }
   return { address, pubKey, votingPower, name: optional(o.name, (x) => str(x, `${path}.name`), "") };
 }

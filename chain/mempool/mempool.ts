@@ -81,7 +81,8 @@ export class Mempool {
       if (result.code !== 0 || !tx) return { ...result, hash };
       const sender = tx.signers[0]!;
       const n = this.perSender.get(sender) ?? 0;
-      if (n >= this.limits.maxTxsPerSender) return refuse(mempoolErrors.senderLimit(sender, this.limits.maxTxsPerSender));
+      if (n >= this.limits.maxTxsPerSender)
+        return refuse(mempoolErrors.senderLimit(sender, this.limits.maxTxsPerSender));
       this.remember(key);
       this.txs.set(key, { bytes, hash, key, gasWanted: result.gasWanted, sender, decoded: tx });
       this.perSender.set(sender, n + 1);
@@ -140,11 +141,20 @@ export class Mempool {
 
   private remember(key: string): void {
     if (this.cache.has(key)) return;
-    if (this.cache.size >= this.limits.cacheSize) this.cache.delete(this.cache.values().next().value as string);
+    if (this.cache.size >= this.limits.cacheSize)
+      this.cache.delete(this.cache.values().next().value as string);
     this.cache.add(key);
   }
 }
 
 function errorResult(e: ChainError): TxResult {
-  return { code: e.code, codespace: e.codespace, log: e.log, data: new Uint8Array(), gasWanted: 0n, gasUsed: 0n, events: [] };
+  return {
+    code: e.code,
+    codespace: e.codespace,
+    log: e.log,
+    data: new Uint8Array(),
+    gasWanted: 0n,
+    gasUsed: 0n,
+    events: [],
+  };
 }

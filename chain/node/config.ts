@@ -20,7 +20,13 @@ export interface NodeConfig {
     rateLimitBurst: number;
   };
   p2p: { host: string; port: number; persistentPeers: string[] };
-  mempool: { size: number; maxTxsBytes: number; maxTxBytes: number; maxTxsPerSender: number; cacheSize: number };
+  mempool: {
+    size: number;
+    maxTxsBytes: number;
+    maxTxBytes: number;
+    maxTxsPerSender: number;
+    cacheSize: number;
+  };
   consensus: { blockIntervalMs: number };
   app: { minimumGasPrices: GasPrice[]; minimumGasPricesText: string };
 }
@@ -30,7 +36,13 @@ const LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
 
 export class ConfigError extends Error {}
 
-export function defaultConfigJson(o: { moniker: string; rpcHost?: string; rpcPort?: number; p2pPort?: number; blockIntervalMs?: number }): JsonObject {
+export function defaultConfigJson(o: {
+  moniker: string;
+  rpcHost?: string;
+  rpcPort?: number;
+  p2pPort?: number;
+  blockIntervalMs?: number;
+}): JsonObject {
   return {
     moniker: o.moniker,
     log_level: "info",
@@ -44,7 +56,13 @@ export function defaultConfigJson(o: { moniker: string; rpcHost?: string; rpcPor
       rate_limit_burst: 1000,
     },
     p2p: { laddr: `tcp://0.0.0.0:${o.p2pPort ?? 26656}`, persistent_peers: [] },
-    mempool: { size: 5000, max_txs_bytes: 67_108_864, max_tx_bytes: 1_048_576, max_txs_per_sender: 500, cache_size: 20_000 },
+    mempool: {
+      size: 5000,
+      max_txs_bytes: 67_108_864,
+      max_tx_bytes: 1_048_576,
+      max_txs_per_sender: 500,
+      cache_size: 20_000,
+    },
     consensus: { block_interval_ms: o.blockIntervalMs ?? 1000 },
     app: { minimum_gas_prices: "0.0025ucif" },
   };
@@ -53,7 +71,8 @@ export function defaultConfigJson(o: { moniker: string; rpcHost?: string; rpcPor
 function laddr(v: unknown, path: string): { host: string; port: number } {
   const m = /^tcp:\/\/([^:/\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(str(v, path));
   const port = m ? Number(m[2]) : -1;
-  if (!m || port > 65535) throw new ConfigError(`${path}: expected tcp://HOST:PORT, got ${JSON.stringify(v)}`);
+  if (!m || port > 65535)
+    throw new ConfigError(`${path}: expected tcp://HOST:PORT, got ${JSON.stringify(v)}`);
   return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
 }
 
@@ -89,14 +108,23 @@ export function parseConfig(json: unknown): NodeConfig {
         ...rpcAddr,
         maxBodyBytes: int(rpc.max_body_bytes ?? 2_097_152, "rpc.max_body_bytes", 1024, 100 * 1024 * 1024),
         maxBatchRequests: int(rpc.max_batch_requests ?? 10, "rpc.max_batch_requests", 1, 1000),
-        timeoutBroadcastTxCommitMs: int(rpc.timeout_broadcast_tx_commit_ms ?? 10_000, "rpc.timeout_broadcast_tx_commit_ms", 100, 600_000),
-        corsAllowedOrigins: arr(rpc.cors_allowed_origins ?? [], "rpc.cors_allowed_origins").map((o, i) => str(o, `rpc.cors_allowed_origins[${i}]`)),
+        timeoutBroadcastTxCommitMs: int(
+          rpc.timeout_broadcast_tx_commit_ms ?? 10_000,
+          "rpc.timeout_broadcast_tx_commit_ms",
+          100,
+          600_000,
+        ),
+        corsAllowedOrigins: arr(rpc.cors_allowed_origins ?? [], "rpc.cors_allowed_origins").map((o, i) =>
+          str(o, `rpc.cors_allowed_origins[${i}]`),
+        ),
         rateLimitPerSecond: int(rpc.rate_limit_per_second ?? 500, "rpc.rate_limit_per_second", 1, 1_000_000),
         rateLimitBurst: int(rpc.rate_limit_burst ?? 1000, "rpc.rate_limit_burst", 1, 10_000_000),
       },
       p2p: {
         ...p2pAddr,
-        persistentPeers: arr(p2p.persistent_peers ?? [], "p2p.persistent_peers").map((p, i) => str(p, `p2p.persistent_peers[${i}]`)),
+        persistentPeers: arr(p2p.persistent_peers ?? [], "p2p.persistent_peers").map((p, i) =>
+          str(p, `p2p.persistent_peers[${i}]`),
+        ),
       },
       mempool: {
         size: int(mp.size ?? 5000, "mempool.size", 1, 1_000_000),
@@ -105,7 +133,9 @@ export function parseConfig(json: unknown): NodeConfig {
         maxTxsPerSender: int(mp.max_txs_per_sender ?? 500, "mempool.max_txs_per_sender", 1, 1_000_000),
         cacheSize: int(mp.cache_size ?? 20_000, "mempool.cache_size", 0, 10_000_000),
       },
-      consensus: { blockIntervalMs: int(cs.block_interval_ms ?? 1000, "consensus.block_interval_ms", 10, 600_000) },
+      consensus: {
+        blockIntervalMs: int(cs.block_interval_ms ?? 1000, "consensus.block_interval_ms", 10, 600_000),
+      },
       app: { minimumGasPrices, minimumGasPricesText: gasText },
     };
   } catch (e) {
@@ -133,5 +163,3 @@ export function loadConfig(path: string): NodeConfig {
     throw new ConfigError(`${path}: ${(e as Error).message}`);
   }
 }
-
-

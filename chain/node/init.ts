@@ -38,9 +38,12 @@ export interface InitResult {
  */
 export async function initNodeHome(o: InitOptions): Promise<InitResult> {
   const p = homePaths(resolve(o.home));
-  if (!/^[\w.-]{1,64}$/.test(o.moniker)) throw new Error(`invalid moniker ${JSON.stringify(o.moniker)}: 1-64 characters of [A-Za-z0-9_.-]`);
-  if (existsSync(p.config) && !o.overwrite) throw new Error(`${p.root} is already initialised (${p.config} exists); use --overwrite to replace it`);
-  if (o.overwrite && existsSync(p.db)) throw new Error(`${p.root} has chain data (${p.db}); remove the data folder before re-initialising`);
+  if (!/^[\w.-]{1,64}$/.test(o.moniker))
+    throw new Error(`invalid moniker ${JSON.stringify(o.moniker)}: 1-64 characters of [A-Za-z0-9_.-]`);
+  if (existsSync(p.config) && !o.overwrite)
+    throw new Error(`${p.root} is already initialised (${p.config} exists); use --overwrite to replace it`);
+  if (o.overwrite && existsSync(p.db))
+    throw new Error(`${p.root} has chain data (${p.db}); remove the data folder before re-initialising`);
   mkdirSync(p.configDir, { recursive: true, mode: 0o700 });
   mkdirSync(p.dataDir, { recursive: true, mode: 0o700 });
 
@@ -59,7 +62,9 @@ export async function initNodeHome(o: InitOptions): Promise<InitResult> {
   const text = `${JSON.stringify(genesis, null, 2)}\n`;
   // Validate what we wrote exactly as the node will read it.
   const doc = parseGenesisDoc(text);
-  createApp({ chainId: doc.chainId, committed: emptyReader, minGasPrices: () => [] }).validateGenesis(doc.appState);
+  createApp({ chainId: doc.chainId, committed: emptyReader, minGasPrices: () => [] }).validateGenesis(
+    doc.appState,
+  );
   writeFileSync(p.genesis, text, { mode: 0o644 });
 
   return {

@@ -11,7 +11,11 @@ export interface Logger {
 }
 
 /** Structured logs: one JSON object per line on stdout, with level, time, module and message. */
-export function createLogger(level: LogLevel, module = "node", write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+export function createLogger(
+  level: LogLevel,
+  module = "node",
+  write: (line: string) => void = (l) => process.stdout.write(l),
+): Logger {
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;

@@ -92,7 +92,9 @@ export class CiferNode {
       await db.open();
     } catch (e) {
       const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message;
-      throw new NodeStartError(`cannot open ${paths.db}: ${cause}${/lock/i.test(cause) ? " (is another node running on this home?)" : ""}`);
+      throw new NodeStartError(
+        `cannot open ${paths.db}: ${cause}${/lock/i.test(cause) ? " (is another node running on this home?)" : ""}`,
+      );
     }
     this.db = db;
     const stateCache = new ReadCache(db.view(STATE_PREFIX));
@@ -102,7 +104,9 @@ export class CiferNode {
     else {
       const stored = await db.get(GENESIS_HASH_KEY);
       if (stored && !bytesEqual(stored, this.genesisHash)) {
-        throw new NodeStartError(`${paths.genesis} differs from the genesis this chain was started with; restore it or reset the data folder`);
+        throw new NodeStartError(
+          `${paths.genesis} differs from the genesis this chain was started with; restore it or reset the data folder`,
+        );
       }
       log.info("resuming", { height: state.lastBlockHeight, app_hash: toHexUpper(state.appHash) });
     }
@@ -167,20 +171,31 @@ export class CiferNode {
       });
       this.producer.start();
     } else if (isValidator) {
-      throw new NodeStartError("this genesis has several validators; multi-validator consensus comes with the PBFT engine (issue #3)");
+      throw new NodeStartError(
+        "this genesis has several validators; multi-validator consensus comes with the PBFT engine (issue #3)",
+      );
     } else {
-      log.warn("this node's key is not in the validator set; it serves the chain but produces no blocks (block sync comes with the consensus engine)");
+      log.warn(
+        "this node's key is not in the validator set; it serves the chain but produces no blocks (block sync comes with the consensus engine)",
+      );
     }
   }
 
   /** Applies genesis: module state, then the chain state at height 0, in one batch. */
   private async initChain(db: LevelDB, app: App, stateCache: ReadCache): Promise<ChainState> {
     const g = this.genesis;
-    const info = { chainId: g.chainId, height: g.initialHeight - 1n, timeSeconds: g.genesisTime.seconds, timeNanos: g.genesisTime.nanos };
+    const info = {
+      chainId: g.chainId,
+      height: g.initialHeight - 1n,
+      timeSeconds: g.genesisTime.seconds,
+      timeNanos: g.genesisTime.nanos,
+    };
     const writes = await app.initChain(g.appState, info);
     const appHash = nextAppHash(new Uint8Array(), 0n, writes);
     if (g.appHash.length > 0 && !bytesEqual(g.appHash, appHash)) {
-      throw new NodeStartError(`genesis app_hash ${toHexUpper(g.appHash)} does not match the state it describes (${toHexUpper(appHash)})`);
+      throw new NodeStartError(
+        `genesis app_hash ${toHexUpper(g.appHash)} does not match the state it describes (${toHexUpper(appHash)})`,
+      );
     }
     const state: ChainState = {
       chainId: g.chainId,

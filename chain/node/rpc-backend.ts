@@ -4,7 +4,15 @@ import type { BlockStore } from "../blockstore/block-store.ts";
 import { toHexUpper, txHash } from "../crypto/hash.ts";
 import type { GenesisDoc } from "../genesis/genesis-doc.ts";
 import type { Mempool } from "../mempool/mempool.ts";
-import type { BroadcastResult, IndexedTx, NodeInfoView, QueryAnswer, RpcBackend, SyncView, TxSearchPage } from "../rpc/backend.ts";
+import type {
+  BroadcastResult,
+  IndexedTx,
+  NodeInfoView,
+  QueryAnswer,
+  RpcBackend,
+  SyncView,
+  TxSearchPage,
+} from "../rpc/backend.ts";
 import type { BlockExecutor } from "../state/executor.ts";
 import type { TxIndexer } from "../txindex/indexer.ts";
 import type { Validator } from "../types/block.ts";
@@ -38,8 +46,14 @@ export class NodeRpcBackend implements RpcBackend {
   }
 
   validatorInfo() {
-    const v = this.state.validators.find((x) => toHexUpper(x.address) === toHexUpper(this.d.validatorKey.address));
-    return { address: this.d.validatorKey.address, pubKey: this.d.validatorKey.pubKey, votingPower: v?.votingPower ?? 0n };
+    const v = this.state.validators.find(
+      (x) => toHexUpper(x.address) === toHexUpper(this.d.validatorKey.address),
+    );
+    return {
+      address: this.d.validatorKey.address,
+      pubKey: this.d.validatorKey.pubKey,
+      votingPower: v?.votingPower ?? 0n,
+    };
   }
 
   chainId(): string {
@@ -106,7 +120,12 @@ export class NodeRpcBackend implements RpcBackend {
     return loc ? this.load(loc.height, loc.index) : undefined;
   }
 
-  async searchTxs(query: string, page: number, perPage: number, order: "asc" | "desc"): Promise<TxSearchPage> {
+  async searchTxs(
+    query: string,
+    page: number,
+    perPage: number,
+    order: "asc" | "desc",
+  ): Promise<TxSearchPage> {
     const res = await this.d.indexer.search(query, page, perPage, order);
     const txs: IndexedTx[] = [];
     for (const loc of res.locs) {
@@ -117,7 +136,10 @@ export class NodeRpcBackend implements RpcBackend {
   }
 
   private async load(height: bigint, index: number): Promise<IndexedTx | undefined> {
-    const [block, results] = await Promise.all([this.d.blockStore.block(height), this.d.blockStore.results(height)]);
+    const [block, results] = await Promise.all([
+      this.d.blockStore.block(height),
+      this.d.blockStore.results(height),
+    ]);
     const tx = block?.data.txs[index];
     const result = results?.txResults[index];
     if (!tx || !result) return undefined;
@@ -126,8 +148,20 @@ export class NodeRpcBackend implements RpcBackend {
 
   async broadcastTx(tx: Uint8Array): Promise<BroadcastResult> {
     if (tx.length > this.d.maxTxBytes) {
-      const e = sdkError(SdkCode.TxTooLarge, `tx too large: ${tx.length} bytes, this node accepts at most ${this.d.maxTxBytes}`);
-      return { code: e.code, codespace: e.codespace, log: e.log, data: new Uint8Array(), gasWanted: 0n, gasUsed: 0n, events: [], hash: txHash(tx) };
+      const e = sdkError(
+        SdkCode.TxTooLarge,
+        `tx too large: ${tx.length} bytes, this node accepts at most ${this.d.maxTxBytes}`,
+      );
+      return {
+        code: e.code,
+        codespace: e.codespace,
+        log: e.log,
+        data: new Uint8Array(),
+        gasWanted: 0n,
+        gasUsed: 0n,
+        events: [],
+        hash: txHash(tx),
+      };
     }
     return this.d.mempool.add(tx);
   }
@@ -147,7 +181,13 @@ export class NodeRpcBackend implements RpcBackend {
       const unsubscribe = this.d.executor.onCommit((c) => {
         const index = c.block.data.txs.findIndex((t) => toHexUpper(txHash(t)) === key);
         if (index >= 0) {
-          finish({ hash, height: c.block.header.height, index, tx: c.block.data.txs[index]!, result: c.results.txResults[index]! });
+          finish({
+            hash,
+            height: c.block.header.height,
+            index,
+            tx: c.block.data.txs[index]!,
+            result: c.results.txResults[index]!,
+          });
         }
       });
       // It may have been committed before we subscribed.
@@ -161,7 +201,8 @@ export class NodeRpcBackend implements RpcBackend {
       const e = sdkError(code, msg);
       return { code: e.code, codespace: e.codespace, log: e.log, value: new Uint8Array(), height: latest };
     };
-    if (latest === 0n) return fail(SdkCode.InvalidHeight, "no block has been committed yet; retry in a moment");
+    if (latest === 0n)
+      return fail(SdkCode.InvalidHeight, "no block has been committed yet; retry in a moment");
     if (height !== 0n && height !== latest) {
       return fail(
         SdkCode.InvalidHeight,
@@ -171,7 +212,9 @@ export class NodeRpcBackend implements RpcBackend {
       );
     }
     const block = await this.d.blockStore.block(latest);
-    const info = block ? blockInfoOf(this.state.chainId, block) : { chainId: this.state.chainId, height: latest, timeSeconds: 0n, timeNanos: 0 };
+    const info = block
+      ? blockInfoOf(this.state.chainId, block)
+      : { chainId: this.state.chainId, height: latest, timeSeconds: 0n, timeNanos: 0 };
     const res = await this.d.app.query(path, data, info);
     return { ...res, height: latest };
   }

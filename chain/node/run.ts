@@ -14,7 +14,8 @@ export interface RunningNode {
 export async function runNode(o: { home: string; logLevel?: LogLevel }): Promise<RunningNode> {
   const node = new CiferNode(
     o.home,
-    ({ chainId, committed, config }) => createApp({ chainId, committed, minGasPrices: () => config.app.minimumGasPrices }),
+    ({ chainId, committed, config }) =>
+      createApp({ chainId, committed, minGasPrices: () => config.app.minimumGasPrices }),
     o.logLevel,
   );
   try {

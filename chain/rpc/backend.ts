@@ -91,7 +91,13 @@ export interface RpcBackend {
   /** Resolves when the tx is committed, or undefined after timeoutMs. */
   waitForTx(hash: Uint8Array, timeoutMs: number): Promise<IndexedTx | undefined>;
   abciQuery(path: string, data: Uint8Array, height: bigint, prove: boolean): Promise<QueryAnswer>;
-  abciInfo(): { data: string; version: string; appVersion: bigint; lastBlockHeight: bigint; lastBlockAppHash: Uint8Array };
+  abciInfo(): {
+    data: string;
+    version: string;
+    appVersion: bigint;
+    lastBlockHeight: bigint;
+    lastBlockAppHash: Uint8Array;
+  };
   mempool(): { count: number; bytes: number; txs(limit: number): Uint8Array[] };
   peers(): { nodeId: string; remoteIp: string; moniker: string }[];
 }

@@ -59,7 +59,9 @@ export function encodeChainState(s: ChainState): Uint8Array {
       power: v.votingPower.toString(),
       name: v.name ?? "",
     })),
-    consensusParams: Object.fromEntries(Object.entries(s.consensusParams).map(([k, v]) => [k, v.toString()])) as StateJson["consensusParams"],
+    consensusParams: Object.fromEntries(
+      Object.entries(s.consensusParams).map(([k, v]) => [k, v.toString()]),
+    ) as StateJson["consensusParams"],
   };
   return utf8(JSON.stringify(j));
 }
@@ -71,12 +73,22 @@ export function decodeChainState(raw: Uint8Array): ChainState {
     initialHeight: BigInt(j.initialHeight),
     genesisTime: { seconds: BigInt(j.genesisTime[0]), nanos: j.genesisTime[1] },
     lastBlockHeight: BigInt(j.lastBlockHeight),
-    lastBlockId: { hash: fromHex(j.lastBlockId.hash), partSetHeader: { total: j.lastBlockId.total, hash: fromHex(j.lastBlockId.partsHash) } },
+    lastBlockId: {
+      hash: fromHex(j.lastBlockId.hash),
+      partSetHeader: { total: j.lastBlockId.total, hash: fromHex(j.lastBlockId.partsHash) },
+    },
     lastBlockTime: { seconds: BigInt(j.lastBlockTime[0]), nanos: j.lastBlockTime[1] },
     appHash: fromHex(j.appHash),
     lastResultsHash: fromHex(j.lastResultsHash),
-    validators: j.validators.map((v) => ({ address: fromHex(v.address), pubKey: fromHex(v.pubKey), votingPower: BigInt(v.power), name: v.name })),
-    consensusParams: Object.fromEntries(Object.entries(j.consensusParams).map(([k, v]) => [k, BigInt(v)])) as unknown as ConsensusParams,
+    validators: j.validators.map((v) => ({
+      address: fromHex(v.address),
+      pubKey: fromHex(v.pubKey),
+      votingPower: BigInt(v.power),
+      name: v.name,
+    })),
+    consensusParams: Object.fromEntries(
+      Object.entries(j.consensusParams).map(([k, v]) => [k, BigInt(v)]),
+    ) as unknown as ConsensusParams,
   };
 }
 
@@ -85,4 +97,8 @@ export async function loadChainState(db: LevelDB): Promise<ChainState | undefine
   return raw ? decodeChainState(raw) : undefined;
 }
 
-export const chainStateOp = (s: ChainState): BatchOp => ({ type: "put", key: KEY, value: encodeChainState(s) });
+export const chainStateOp = (s: ChainState): BatchOp => ({
+  type: "put",
+  key: KEY,
+  value: encodeChainState(s),
+});

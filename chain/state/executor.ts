@@ -74,7 +74,12 @@ export class BlockExecutor {
     return () => this.listeners.delete(listener);
   }
 
-  async apply(block: Block, blockBytes: Uint8Array, blockId: BlockID, commit: Commit): Promise<CommittedBlock> {
+  async apply(
+    block: Block,
+    blockBytes: Uint8Array,
+    blockId: BlockID,
+    commit: Commit,
+  ): Promise<CommittedBlock> {
     const { app, db, blockStore, indexer, mempool } = this.deps;
     const prev = this.current;
     const height = block.header.height;
@@ -106,7 +111,12 @@ export class BlockExecutor {
       lastResultsHash: resultsHash(txResults),
     };
     const ops: BatchOp[] = stateOps(writes.writes);
-    const meta = { blockId, blockSize: BigInt(blockBytes.length), header: block.header, numTxs: BigInt(block.data.txs.length) };
+    const meta = {
+      blockId,
+      blockSize: BigInt(blockBytes.length),
+      header: block.header,
+      numTxs: BigInt(block.data.txs.length),
+    };
     ops.push(...blockStore.opsFor({ block, blockBytes, meta, commit, results }));
     ops.push(...indexer.opsForBlock(height, block.data.txs, txResults));
     ops.push(chainStateOp(state));

@@ -8,6 +8,8 @@ export const STATE_PREFIX = utf8("s/");
 /** A block's (or genesis') state writes as LevelDB batch operations below the state prefix. */
 export function stateOps(writes: Write[]): BatchOp[] {
   return writes.map(([k, v]) =>
-    v === null ? { type: "del", key: concatBytes(STATE_PREFIX, k) } : { type: "put", key: concatBytes(STATE_PREFIX, k), value: v },
+    v === null
+      ? { type: "del", key: concatBytes(STATE_PREFIX, k) }
+      : { type: "put", key: concatBytes(STATE_PREFIX, k), value: v },
   );
 }

@@ -24,7 +24,9 @@ function u32(n: number): Uint8Array {
  */
 export function nextAppHash(prev: Uint8Array, height: bigint, writes: Write[]): Uint8Array {
   const leaves = writes.map(([k, v]) =>
-    v === null ? Buffer.concat([u32(k.length), k, Buffer.from([0])]) : Buffer.concat([u32(k.length), k, Buffer.from([1]), v]),
+    v === null
+      ? Buffer.concat([u32(k.length), k, Buffer.from([0])])
+      : Buffer.concat([u32(k.length), k, Buffer.from([1]), v]),
   );
   return sha256(DOMAIN, u32(prev.length), prev, u64(height), merkleRoot(leaves));
 }

@@ -45,10 +45,12 @@ export class CacheStore implements KVStore {
   }
 
   async *iterate(start: Uint8Array, end: Uint8Array | undefined, reverse = false): AsyncIterable<Entry> {
-    const inRange = (k: Uint8Array) => compareBytes(k, start) >= 0 && (end === undefined || compareBytes(k, end) < 0);
+    const inRange = (k: Uint8Array) =>
+      compareBytes(k, start) >= 0 && (end === undefined || compareBytes(k, end) < 0);
     const local = [...this.dirty.values()].filter((w) => inRange(w.key));
     local.sort((a, b) => (reverse ? compareBytes(b.key, a.key) : compareBytes(a.key, b.key)));
-    const before = (a: Uint8Array, b: Uint8Array) => (reverse ? compareBytes(a, b) > 0 : compareBytes(a, b) < 0);
+    const before = (a: Uint8Array, b: Uint8Array) =>
+      reverse ? compareBytes(a, b) > 0 : compareBytes(a, b) < 0;
     let i = 0;
     for await (const [pk, pv] of this.parent.iterate(start, end, reverse)) {
       while (i < local.length && before(local[i]!.key, pk)) {

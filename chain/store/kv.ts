@@ -27,6 +27,10 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
-export async function* iteratePrefix(store: KVReader, prefix: Uint8Array, reverse = false): AsyncIterable<Entry> {
+export async function* iteratePrefix(
+  store: KVReader,
+  prefix: Uint8Array,
+  reverse = false,
+): AsyncIterable<Entry> {
   yield* store.iterate(prefix, prefixEnd(prefix), reverse);
 }

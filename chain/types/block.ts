@@ -2,7 +2,13 @@ import { ExecTxResult } from "cosmjs-types/tendermint/abci/types";
 import { PublicKey } from "cosmjs-types/tendermint/crypto/keys";
 import type { Block } from "cosmjs-types/tendermint/types/block";
 import { HashedParams } from "cosmjs-types/tendermint/types/params";
-import { type BlockID, type Commit, CommitSig, type Header, BlockID as BlockIDCodec } from "cosmjs-types/tendermint/types/types";
+import {
+  type BlockID,
+  type Commit,
+  CommitSig,
+  type Header,
+  BlockID as BlockIDCodec,
+} from "cosmjs-types/tendermint/types/types";
 import { Consensus } from "cosmjs-types/tendermint/version/types";
 import { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import { BinaryWriter } from "cosmjs-types/binary";
@@ -67,12 +73,18 @@ export function headerHash(h: Header): Uint8Array {
 export const dataHash = (txs: Uint8Array[]) => merkleRoot(txs.map((t) => sha256(t)));
 
 /** Commit.Hash(): Merkle root over the encoded CommitSigs. */
-export const commitHash = (c: Commit | undefined) => merkleRoot((c?.signatures ?? []).map((s) => CommitSig.encode(s).finish()));
+export const commitHash = (c: Commit | undefined) =>
+  merkleRoot((c?.signatures ?? []).map((s) => CommitSig.encode(s).finish()));
 
 /** ValidatorSet.Hash(): Merkle root over SimpleValidator{pub_key, voting_power}. */
 export function validatorsHash(vals: Validator[]): Uint8Array {
   return merkleRoot(
-    vals.map((v) => SimpleValidator.encode({ pubKey: PublicKey.fromPartial({ ed25519: v.pubKey }), votingPower: v.votingPower }).finish()),
+    vals.map((v) =>
+      SimpleValidator.encode({
+        pubKey: PublicKey.fromPartial({ ed25519: v.pubKey }),
+        votingPower: v.votingPower,
+      }).finish(),
+    ),
   );
 }
 
@@ -96,6 +108,9 @@ export function blockId(header: Header, blockBytes: Uint8Array): BlockID {
   return { hash: headerHash(header), partSetHeader: { total: 1, hash: merkleRoot([blockBytes]) } };
 }
 
-export const emptyBlockId = (): BlockID => ({ hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } });
+export const emptyBlockId = (): BlockID => ({
+  hash: new Uint8Array(),
+  partSetHeader: { total: 0, hash: new Uint8Array() },
+});
 
 export { CommitSig };

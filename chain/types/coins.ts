@@ -18,7 +18,8 @@ export function validateDenom(denom: string): void {
 
 /** Parses a wire amount: digits only (no sign, no exponent), within 256 bits. */
 export function parseAmount(amount: string): bigint {
-  if (!AMOUNT_RE.test(amount)) throw sdkError(SdkCode.InvalidCoins, `invalid coin amount: ${JSON.stringify(amount)}`);
+  if (!AMOUNT_RE.test(amount))
+    throw sdkError(SdkCode.InvalidCoins, `invalid coin amount: ${JSON.stringify(amount)}`);
   const v = BigInt(amount);
   if (v > MAX_AMOUNT) throw sdkError(SdkCode.InvalidCoins, `coin amount ${amount} overflows 256 bits`);
   return v;
@@ -36,17 +37,22 @@ export function parseCoins(coins: Coin[], allowEmpty = false): Coin64[] {
   for (const c of coins) {
     validateDenom(c.denom);
     const amount = parseAmount(c.amount);
-    if (amount === 0n) throw sdkError(SdkCode.InvalidCoins, `coin ${c.amount}${c.denom} amount is not positive`);
+    if (amount === 0n)
+      throw sdkError(SdkCode.InvalidCoins, `coin ${c.amount}${c.denom} amount is not positive`);
     const prev = out[out.length - 1];
     if (prev && prev.denom >= c.denom) {
-      throw sdkError(SdkCode.InvalidCoins, `${coinString([...out, { denom: c.denom, amount }])}: denominations must be sorted and unique`);
+      throw sdkError(
+        SdkCode.InvalidCoins,
+        `${coinString([...out, { denom: c.denom, amount }])}: denominations must be sorted and unique`,
+      );
     }
     out.push({ denom: c.denom, amount });
   }
   return out;
 }
 
-export const toWireCoins = (coins: Coin64[]): Coin[] => coins.map((c) => ({ denom: c.denom, amount: c.amount.toString() }));
+export const toWireCoins = (coins: Coin64[]): Coin[] =>
+  coins.map((c) => ({ denom: c.denom, amount: c.amount.toString() }));
 
 export function addCoins(a: Coin64[], b: Coin64[]): Coin64[] {
   const m = new Map<string, bigint>();

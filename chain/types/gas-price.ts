@@ -11,7 +11,8 @@ const PRICE_RE = /^([0-9]+)(?:\.([0-9]{1,18}))?([a-zA-Z][a-zA-Z0-9/:._-]{2,127})
 
 export function parseGasPrice(s: string): GasPrice {
   const m = PRICE_RE.exec(s.trim());
-  if (!m) throw new Error(`invalid gas price ${JSON.stringify(s)}: expected <decimal><denom>, e.g. 0.0025ucif`);
+  if (!m)
+    throw new Error(`invalid gas price ${JSON.stringify(s)}: expected <decimal><denom>, e.g. 0.0025ucif`);
   const [, whole, frac = "", denom] = m;
   validateDenom(denom!);
   return { denom: denom!, numerator: BigInt(`${whole}${frac}`), decimals: frac.length };

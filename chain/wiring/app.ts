@@ -24,6 +24,12 @@ export function createApp(o: AppWiringOptions): App {
     blockedAddresses: [FEE_COLLECTOR, ...MODULE_ACCOUNTS.map((m) => m.name)].map(moduleAddress),
     listAccounts: (ctx) => auth.addresses(ctx),
   });
-  const ante = newAnteHandler({ auth: auth.keeper, bank: bank.keeper, minGasPrices: o.minGasPrices, chainId: o.chainId, feeDenom: DENOM });
+  const ante = newAnteHandler({
+    auth: auth.keeper,
+    bank: bank.keeper,
+    minGasPrices: o.minGasPrices,
+    chainId: o.chainId,
+    feeDenom: DENOM,
+  });
   return new App({ chainId: o.chainId, modules: [auth, bank], ante, committed: o.committed });
 }

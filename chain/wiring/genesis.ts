@@ -33,9 +33,14 @@ export const MODULE_ACCOUNTS: ReadonlyArray<{ name: string; percent: bigint }> =
 /** Dev accounts are funded from this allocation, so the total stays exactly 1B CIF. */
 export const DEV_FUNDING_SOURCE = "community";
 
-export async function devAccounts(count = DEV_ACCOUNT_COUNT): Promise<{ index: number; address: string; hdPath: string }[]> {
+export async function devAccounts(
+  count = DEV_ACCOUNT_COUNT,
+): Promise<{ index: number; address: string; hdPath: string }[]> {
   const paths = Array.from({ length: count }, (_, i) => makeCosmoshubPath(i));
-  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { hdPaths: paths, prefix: BECH32_PREFIX });
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, {
+    hdPaths: paths,
+    prefix: BECH32_PREFIX,
+  });
   const accounts = await wallet.getAccounts();
   return accounts.map((a, i) => ({ index: i, address: a.address, hdPath: `m/44'/118'/0'/0/${i}` }));
 }
@@ -61,7 +66,12 @@ export function buildGenesis(o: {
   let number = 0n;
   const moduleAccount = (name: string): JsonObject => ({
     "@type": "/cosmos.auth.v1beta1.ModuleAccount",
-    base_account: { address: moduleAddress(name), pub_key: null, account_number: (number++).toString(), sequence: "0" },
+    base_account: {
+      address: moduleAddress(name),
+      pub_key: null,
+      account_number: (number++).toString(),
+      sequence: "0",
+    },
     name,
     permissions: [],
   });
@@ -76,7 +86,8 @@ export function buildGenesis(o: {
     if (amount < 0n) throw new Error("dev accounts exceed the community allocation");
     balances.push({ address: moduleAddress(m.name), coins: [{ denom: DENOM, amount: amount.toString() }] });
   }
-  if (allocated !== TOTAL_SUPPLY_UCIF) throw new Error(`allocation adds up to ${allocated}, not ${TOTAL_SUPPLY_UCIF}`);
+  if (allocated !== TOTAL_SUPPLY_UCIF)
+    throw new Error(`allocation adds up to ${allocated}, not ${TOTAL_SUPPLY_UCIF}`);
   for (const address of o.devAddresses) {
     accounts.push({
       "@type": "/cosmos.auth.v1beta1.BaseAccount",
@@ -98,7 +109,14 @@ export function buildGenesis(o: {
       validator: { pub_key_types: ["ed25519"] },
       version: { app: "0" },
     },
-    validators: o.validators.map((v) => validatorToJson({ address: ed25519Address(v.pubKey), pubKey: v.pubKey, votingPower: v.power, name: v.name })),
+    validators: o.validators.map((v) =>
+      validatorToJson({
+        address: ed25519Address(v.pubKey),
+        pubKey: v.pubKey,
+        votingPower: v.power,
+        name: v.name,
+      }),
+    ),
     app_hash: "",
     app_state: {
       auth: {

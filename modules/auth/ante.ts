@@ -17,6 +17,10 @@ import type { Account, AuthKeeper } from "./keeper.ts";
 
 export const SECP256K1_PUBKEY_TYPE = "/cosmos.crypto.secp256k1.PubKey";
 export const FEE_COLLECTOR = "fee_collector";
+/** A 64-byte signature with its protobuf tag and length. */
+const SIMULATED_SIG_BYTES = 66;
+/** A fee coin such as {denom: "ucif", amount: "123456"} with its framing. */
+const SIMULATED_FEE_COIN_BYTES = 20;
 
 export interface AnteOptions {
   auth: AuthKeeper;
@@ -47,7 +51,10 @@ class VerifiedSigCache {
 function decodePubKey(any: Any | undefined): Uint8Array | undefined {
   if (!any) return undefined;
   if (any.typeUrl !== SECP256K1_PUBKEY_TYPE) {
-    throw sdkError(SdkCode.InvalidPubKey, `unsupported public key type ${any.typeUrl}; only ${SECP256K1_PUBKEY_TYPE}`);
+    throw sdkError(
+      SdkCode.InvalidPubKey,
+      `unsupported public key type ${any.typeUrl}; only ${SECP256K1_PUBKEY_TYPE}`,
+    );
   }
   let key: Uint8Array;
   try {
@@ -77,18 +84,34 @@ export function newAnteHandler(opts: AnteOptions): AnteHandler {
     const fee = tx.authInfo.fee!;
 
     if (body.timeoutHeight > 0n && ctx.block.height > body.timeoutHeight) {
-      throw sdkError(SdkCode.TxTimeoutHeight, `block height: ${ctx.block.height}, timeout height: ${body.timeoutHeight}`);
+      throw sdkError(
+        SdkCode.TxTimeoutHeight,
+        `block height: ${ctx.block.height}, timeout height: ${body.timeoutHeight}`,
+      );
     }
     ctx.gas.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
+    if (simulate) {
+      // A simulated tx carries empty signatures and often an empty fee; charge the bytes the real
+      // ones will add (as the SDK's ConsumeTxSizeGasDecorator does), so the estimate is not short.
+      const missingSigBytes =
+        tx.raw.signatures.filter((sig) => sig.length === 0).length * SIMULATED_SIG_BYTES;
+      const missingFeeBytes = fee.amount.length === 0 ? SIMULATED_FEE_COIN_BYTES : 0;
+      ctx.gas.consume(params.txSizeCostPerByte * BigInt(missingSigBytes + missingFeeBytes), "txSize");
+    }
 
     const feeCoins = parseCoins(fee.amount, true);
     if (ctx.isCheck && !simulate) {
       const prices = opts.minGasPrices();
       if (prices.length > 0) {
-        const ok = prices.some((p) => (feeCoins.find((c) => c.denom === p.denom)?.amount ?? 0n) >= requiredFee(p, fee.gasLimit));
+        const ok = prices.some(
+          (p) => (feeCoins.find((c) => c.denom === p.denom)?.amount ?? 0n) >= requiredFee(p, fee.gasLimit),
+        );
         if (!ok) {
           const need = prices.map((p) => `${requiredFee(p, fee.gasLimit)}${p.denom}`).join(",");
-          throw sdkError(SdkCode.InsufficientFee, `insufficient fees; got: ${coinString(feeCoins) || "0"} required: ${need}`);
+          throw sdkError(
+            SdkCode.InsufficientFee,
+            `insufficient fees; got: ${coinString(feeCoins) || "0"} required: ${need}`,
+          );
         }
       }
     }
@@ -105,9 +128,18 @@ export function newAnteHandler(opts: AnteOptions): AnteHandler {
     } else if (simulate) {
       // Clients simulate with an empty fee (CosmJS does), yet the real tx will pay one: meter the
       // deduction on a throwaway branch so "auto" gas covers it.
-      await bank.sendCoinsFromAccountToModule(ctx.branch(), feePayer, FEE_COLLECTOR, [{ denom: opts.feeDenom, amount: 1n }]).catch(() => {});
+      await bank
+        .sendCoinsFromAccountToModule(ctx.branch(), feePayer, FEE_COLLECTOR, [
+          { denom: opts.feeDenom, amount: 1n },
+        ])
+        .catch(() => {});
     }
-    ctx.events.emit(event("tx", [["fee", coinString(feeCoins)], ["fee_payer", feePayer]]));
+    ctx.events.emit(
+      event("tx", [
+        ["fee", coinString(feeCoins)],
+        ["fee_payer", feePayer],
+      ]),
+    );
 
     // Set the public key of each signer on first use, checking that it hashes to the signer address.
     const pubkeys: Uint8Array[] = [];
@@ -122,7 +154,10 @@ export function newAnteHandler(opts: AnteOptions): AnteHandler {
         throw sdkError(SdkCode.InvalidPubKey, `pubkey on account ${acc.base.address} is not set`);
       }
       if (toAddress(secp256k1AddressBytes(key)) !== acc.base.address) {
-        throw sdkError(SdkCode.InvalidPubKey, `pubKey does not match signer address ${acc.base.address} with signer index: ${i}`);
+        throw sdkError(
+          SdkCode.InvalidPubKey,
+          `pubKey does not match signer address ${acc.base.address} with signer index: ${i}`,
+        );
       }
       if (stored && given && !bytesEqual(stored, given)) {
         throw sdkError(SdkCode.InvalidPubKey, `pubKey does not match the key stored for ${acc.base.address}`);
@@ -132,13 +167,18 @@ export function newAnteHandler(opts: AnteOptions): AnteHandler {
       ctx.gas.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
     }
 
-    const binding = accounts.map((a, i) => `${a.base.accountNumber}:${toHexUpper(pubkeys[i] ?? new Uint8Array())}`).join(",");
+    const binding = accounts
+      .map((a, i) => `${a.base.accountNumber}:${toHexUpper(pubkeys[i] ?? new Uint8Array())}`)
+      .join(",");
     const verified = !simulate && sigCache.has(tx.hash, binding);
     for (let i = 0; i < accounts.length; i++) {
       const acc = accounts[i]!;
       const info = tx.authInfo.signerInfos[i]!;
       if (info.sequence !== acc.base.sequence) {
-        throw sdkError(SdkCode.WrongSequence, `account sequence mismatch, expected ${acc.base.sequence}, got ${info.sequence}`);
+        throw sdkError(
+          SdkCode.WrongSequence,
+          `account sequence mismatch, expected ${acc.base.sequence}, got ${info.sequence}`,
+        );
       }
       if (simulate || verified) continue;
       if (info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT) {

@@ -21,8 +21,12 @@ function parseBase(o: JsonObject, path: string): Account["base"] {
   let pubKey: Account["base"]["pubKey"];
   if (o.pub_key !== undefined && o.pub_key !== null) {
     const pk = obj(o.pub_key, `${path}.pub_key`);
-    if (pk["@type"] !== SECP256K1_PUBKEY_TYPE) throw new Error(`${path}.pub_key: only ${SECP256K1_PUBKEY_TYPE} is supported`);
-    pubKey = { typeUrl: SECP256K1_PUBKEY_TYPE, value: PubKey.encode({ key: fromBase64(str(pk.key, `${path}.pub_key.key`)) }).finish() };
+    if (pk["@type"] !== SECP256K1_PUBKEY_TYPE)
+      throw new Error(`${path}.pub_key: only ${SECP256K1_PUBKEY_TYPE} is supported`);
+    pubKey = {
+      typeUrl: SECP256K1_PUBKEY_TYPE,
+      value: PubKey.encode({ key: fromBase64(str(pk.key, `${path}.pub_key.key`)) }).finish(),
+    };
   }
   return {
     address,
@@ -57,12 +61,15 @@ export function parseAuthGenesis(v: unknown): AuthGenesis {
         base: parseBase(obj(o.base_account, `${path}.base_account`), `${path}.base_account`),
         module: {
           name: str(o.name, `${path}.name`),
-          permissions: arr(o.permissions ?? [], `${path}.permissions`).map((x) => str(x, `${path}.permissions`)),
+          permissions: arr(o.permissions ?? [], `${path}.permissions`).map((x) =>
+            str(x, `${path}.permissions`),
+          ),
         },
       };
     } else throw new Error(`${path}.@type: unsupported account type ${type}`);
     if (addresses.has(acc.base.address)) throw new Error(`${path}: duplicate account ${acc.base.address}`);
-    if (numbers.has(acc.base.accountNumber)) throw new Error(`${path}: duplicate account number ${acc.base.accountNumber}`);
+    if (numbers.has(acc.base.accountNumber))
+      throw new Error(`${path}: duplicate account number ${acc.base.accountNumber}`);
     addresses.add(acc.base.address);
     numbers.add(acc.base.accountNumber);
     return acc;
@@ -73,7 +80,9 @@ export function parseAuthGenesis(v: unknown): AuthGenesis {
 function baseToJson(b: Account["base"]): JsonObject {
   return {
     address: b.address,
-    pub_key: b.pubKey ? { "@type": SECP256K1_PUBKEY_TYPE, key: toBase64(PubKey.decode(b.pubKey.value).key) } : null,
+    pub_key: b.pubKey
+      ? { "@type": SECP256K1_PUBKEY_TYPE, key: toBase64(PubKey.decode(b.pubKey.value).key) }
+      : null,
     account_number: b.accountNumber.toString(),
     sequence: b.sequence.toString(),
   };

@@ -38,7 +38,11 @@ export function toAny(acc: Account): Any {
   if (acc.module) {
     return {
       typeUrl: MODULE_ACCOUNT_TYPE,
-      value: ModuleAccount.encode({ baseAccount: acc.base, name: acc.module.name, permissions: acc.module.permissions }).finish(),
+      value: ModuleAccount.encode({
+        baseAccount: acc.base,
+        name: acc.module.name,
+        permissions: acc.module.permissions,
+      }).finish(),
     };
   }
   return { typeUrl: BASE_ACCOUNT_TYPE, value: BaseAccount.encode(acc.base).finish() };

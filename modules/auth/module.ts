@@ -36,12 +36,14 @@ export class AuthModule implements AppModule {
 
   /** Every account address in key order, for other modules' genesis export. */
   async *addresses(ctx: Context): AsyncIterable<string> {
-    for await (const [, v] of iteratePrefix(ctx.kv(this.storeKey), ACCOUNT_PREFIX)) yield decodeAccount(v).base.address;
+    for await (const [, v] of iteratePrefix(ctx.kv(this.storeKey), ACCOUNT_PREFIX))
+      yield decodeAccount(v).base.address;
   }
 
   async exportGenesis(ctx: Context): Promise<unknown> {
     const accounts = [];
-    for await (const [, v] of iteratePrefix(ctx.kv(this.storeKey), ACCOUNT_PREFIX)) accounts.push(decodeAccount(v));
+    for await (const [, v] of iteratePrefix(ctx.kv(this.storeKey), ACCOUNT_PREFIX))
+      accounts.push(decodeAccount(v));
     accounts.sort((a, b) => (a.base.accountNumber < b.base.accountNumber ? -1 : 1));
     return authGenesisToJson({ params: await this.keeper.getParams(ctx), accounts });
   }

@@ -32,16 +32,27 @@ export function authQueries(auth: AuthKeeper): QueryDef[] {
       return { account: toAny(acc) };
     }),
     grpcQuery(`${Q}/Accounts`, QueryAccountsRequest, QueryAccountsResponse, async (ctx, req) => {
-      const page = await paginate(ctx.kv(auth.storeKey), ACCOUNT_PREFIX, req.pagination, (_k, v) => Any.decode(v));
+      const page = await paginate(ctx.kv(auth.storeKey), ACCOUNT_PREFIX, req.pagination, (_k, v) =>
+        Any.decode(v),
+      );
       return { accounts: page.items, pagination: page.pagination };
     }),
-    grpcQuery(`${Q}/ModuleAccountByName`, QueryModuleAccountByNameRequest, QueryModuleAccountByNameResponse, async (ctx, req) => {
-      if (!req.name) throw grpcInvalidArgument("module name is empty");
-      const acc = await auth.getAccount(ctx, moduleAddress(req.name));
-      if (!acc?.module) throw grpcNotFound(`account ${req.name} not found`);
-      return { account: toAny(acc) };
-    }),
-    grpcQuery(`${Q}/Params`, QueryParamsRequest, QueryParamsResponse, async (ctx) => ({ params: await auth.getParams(ctx) })),
-    grpcQuery(`${Q}/Bech32Prefix`, Bech32PrefixRequest, Bech32PrefixResponse, async () => ({ bech32Prefix: BECH32_PREFIX })),
+    grpcQuery(
+      `${Q}/ModuleAccountByName`,
+      QueryModuleAccountByNameRequest,
+      QueryModuleAccountByNameResponse,
+      async (ctx, req) => {
+        if (!req.name) throw grpcInvalidArgument("module name is empty");
+        const acc = await auth.getAccount(ctx, moduleAddress(req.name));
+        if (!acc?.module) throw grpcNotFound(`account ${req.name} not found`);
+        return { account: toAny(acc) };
+      },
+    ),
+    grpcQuery(`${Q}/Params`, QueryParamsRequest, QueryParamsResponse, async (ctx) => ({
+      params: await auth.getParams(ctx),
+    })),
+    grpcQuery(`${Q}/Bech32Prefix`, Bech32PrefixRequest, Bech32PrefixResponse, async () => ({
+      bech32Prefix: BECH32_PREFIX,
+    })),
   ];
 }

@@ -19,4 +19,5 @@ const DESCRIPTIONS: Record<BankCode, string> = {
   [BankCode.MultipleSenders]: "multiple senders not allowed",
 };
 
-export const bankError = (code: BankCode, message: string) => new ChainError(BANK_CODESPACE, code, message, DESCRIPTIONS[code]);
+export const bankError = (code: BankCode, message: string) =>
+  new ChainError(BANK_CODESPACE, code, message, DESCRIPTIONS[code]);

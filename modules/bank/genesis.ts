@@ -31,7 +31,11 @@ export function parseBankGenesis(v: unknown): BankGenesis {
       const o = obj(s, `bank.params.send_enabled[${i}]`);
       return { denom: str(o.denom, "denom"), enabled: bool(o.enabled, "enabled") };
     }),
-    defaultSendEnabled: optional(p.default_send_enabled, (x) => bool(x, "bank.params.default_send_enabled"), true),
+    defaultSendEnabled: optional(
+      p.default_send_enabled,
+      (x) => bool(x, "bank.params.default_send_enabled"),
+      true,
+    ),
   };
   const seen = new Set<string>();
   const balances = arr(g.balances ?? [], "bank.balances").map((b, i) => {
@@ -49,11 +53,17 @@ export function parseBankGenesis(v: unknown): BankGenesis {
   const supply = coinsFrom(g.supply ?? [], "bank.supply", true);
   const sums = new Map<string, bigint>();
   for (const b of balances) for (const c of b.coins) sums.set(c.denom, (sums.get(c.denom) ?? 0n) + c.amount);
-  const computed = [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([denom, amount]) => ({ denom, amount }));
+  const computed = [...sums.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([denom, amount]) => ({ denom, amount }));
   if (supply.length > 0 && coinString(supply) !== coinString(computed)) {
-    throw new Error(`bank.supply ${coinString(supply)} does not equal the sum of balances ${coinString(computed)}`);
+    throw new Error(
+      `bank.supply ${coinString(supply)} does not equal the sum of balances ${coinString(computed)}`,
+    );
   }
-  const denomMetadata = arr(g.denom_metadata ?? [], "bank.denom_metadata").map((m, i) => parseMetadata(m, `bank.denom_metadata[${i}]`));
+  const denomMetadata = arr(g.denom_metadata ?? [], "bank.denom_metadata").map((m, i) =>
+    parseMetadata(m, `bank.denom_metadata[${i}]`),
+  );
   return { params, balances, supply: computed, denomMetadata };
 }
 

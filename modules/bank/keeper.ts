@@ -27,7 +27,10 @@ export const decodeAmount = (b: Uint8Array) => BigInt(fromUtf8(b));
 
 export interface BankAuth {
   hasAccount(ctx: Context, address: string): Promise<boolean>;
-  newAccount(ctx: Context, address: string): Promise<{ base: { address: string; accountNumber: bigint; sequence: bigint } }>;
+  newAccount(
+    ctx: Context,
+    address: string,
+  ): Promise<{ base: { address: string; accountNumber: bigint; sequence: bigint } }>;
   setAccount(ctx: Context, acc: { base: { address: string; accountNumber: bigint; sequence: bigint } }): void;
 }
 
@@ -46,7 +49,9 @@ export class BankKeeper {
   }
 
   async getBalance(ctx: Context, address: string, denom: string): Promise<bigint> {
-    const raw = await ctx.kv(this.storeKey).get(concatBytes(balancesPrefix(parseAddress(address)), utf8(denom)));
+    const raw = await ctx
+      .kv(this.storeKey)
+      .get(concatBytes(balancesPrefix(parseAddress(address)), utf8(denom)));
     return raw ? decodeAmount(raw) : 0n;
   }
 
@@ -104,11 +109,19 @@ export class BankKeeper {
     for (const c of coins) {
       const have = await this.getBalance(ctx, address, c.denom);
       if (have < c.amount) {
-        throw sdkError(SdkCode.InsufficientFunds, `spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`);
+        throw sdkError(
+          SdkCode.InsufficientFunds,
+          `spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`,
+        );
       }
       this.setBalance(ctx, address, c.denom, have - c.amount);
     }
-    ctx.events.emit(event("coin_spent", [["spender", address], ["amount", coinString(coins)]]));
+    ctx.events.emit(
+      event("coin_spent", [
+        ["spender", address],
+        ["amount", coinString(coins)],
+      ]),
+    );
   }
 
   async addCoins(ctx: Context, address: string, coins: Coin64[]): Promise<void> {
@@ -116,39 +129,71 @@ export class BankKeeper {
       const have = await this.getBalance(ctx, address, c.denom);
       this.setBalance(ctx, address, c.denom, have + c.amount);
     }
-    ctx.events.emit(event("coin_received", [["receiver", address], ["amount", coinString(coins)]]));
+    ctx.events.emit(
+      event("coin_received", [
+        ["receiver", address],
+        ["amount", coinString(coins)],
+      ]),
+    );
   }
 
   /** Creates the recipient's account on first receipt, as the SDK's SendCoins does. */
   private async ensureAccount(ctx: Context, address: string): Promise<void> {
-    if (!(await this.auth.hasAccount(ctx, address))) this.auth.setAccount(ctx, await this.auth.newAccount(ctx, address));
+    if (!(await this.auth.hasAccount(ctx, address)))
+      this.auth.setAccount(ctx, await this.auth.newAccount(ctx, address));
   }
 
   async sendCoins(ctx: Context, from: string, to: string, coins: Coin64[]): Promise<void> {
     await this.subCoins(ctx, from, coins);
     await this.ensureAccount(ctx, to);
     await this.addCoins(ctx, to, coins);
-    ctx.events.emit(event("transfer", [["recipient", to], ["sender", from], ["amount", coinString(coins)]]));
+    ctx.events.emit(
+      event("transfer", [
+        ["recipient", to],
+        ["sender", from],
+        ["amount", coinString(coins)],
+      ]),
+    );
     ctx.events.emit(event("message", [["sender", from]]));
   }
 
-  async sendCoinsFromAccountToModule(ctx: Context, from: string, module: string, coins: Coin64[]): Promise<void> {
+  async sendCoinsFromAccountToModule(
+    ctx: Context,
+    from: string,
+    module: string,
+    coins: Coin64[],
+  ): Promise<void> {
     await this.sendCoins(ctx, from, moduleAddress(module), coins);
   }
 
-  async sendCoinsFromModuleToAccount(ctx: Context, module: string, to: string, coins: Coin64[]): Promise<void> {
+  async sendCoinsFromModuleToAccount(
+    ctx: Context,
+    module: string,
+    to: string,
+    coins: Coin64[],
+  ): Promise<void> {
     if (this.isBlocked(to)) throw sdkError(SdkCode.Unauthorized, `${to} is not allowed to receive funds`);
     await this.sendCoins(ctx, moduleAddress(module), to, coins);
   }
 
   /** MsgMultiSend's core: one input, many outputs, sums already checked equal. */
-  async inputOutputCoins(ctx: Context, input: { address: string; coins: Coin64[] }, outputs: { address: string; coins: Coin64[] }[]) {
+  async inputOutputCoins(
+    ctx: Context,
+    input: { address: string; coins: Coin64[] },
+    outputs: { address: string; coins: Coin64[] }[],
+  ) {
     await this.subCoins(ctx, input.address, input.coins);
     ctx.events.emit(event("message", [["sender", input.address]]));
     for (const out of outputs) {
       await this.ensureAccount(ctx, out.address);
       await this.addCoins(ctx, out.address, out.coins);
-      ctx.events.emit(event("transfer", [["recipient", out.address], ["sender", input.address], ["amount", coinString(out.coins)]]));
+      ctx.events.emit(
+        event("transfer", [
+          ["recipient", out.address],
+          ["sender", input.address],
+          ["amount", coinString(out.coins)],
+        ]),
+      );
     }
   }
 

@@ -58,7 +58,8 @@ export class BankModule implements AppModule {
       supply.push({ denom: fromUtf8(k.subarray(SUPPLY_PREFIX.length)), amount: decodeAmount(v) });
     }
     const denomMetadata = [];
-    for await (const [, v] of iteratePrefix(ctx.kv(this.storeKey), METADATA_PREFIX)) denomMetadata.push(Metadata.decode(v));
+    for await (const [, v] of iteratePrefix(ctx.kv(this.storeKey), METADATA_PREFIX))
+      denomMetadata.push(Metadata.decode(v));
     return bankGenesisToJson({ params: await this.keeper.getParams(ctx), balances, supply, denomMetadata });
   }
 }

@@ -1,4 +1,9 @@
-import { MsgMultiSend, MsgMultiSendResponse, MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import {
+  MsgMultiSend,
+  MsgMultiSendResponse,
+  MsgSend,
+  MsgSendResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";
 import { SdkCode, sdkError } from "../../chain/app/errors.ts";
 import type { MsgDef } from "../../chain/app/module.ts";
@@ -11,7 +16,8 @@ function checkAddress(address: string, what: string): void {
   try {
     parseAddress(address);
   } catch (e) {
-    if (e instanceof InvalidAddressError) throw sdkError(SdkCode.InvalidAddress, `invalid ${what} address: ${e.message}`);
+    if (e instanceof InvalidAddressError)
+      throw sdkError(SdkCode.InvalidAddress, `invalid ${what} address: ${e.message}`);
     throw e;
   }
 }
@@ -31,9 +37,11 @@ export function msgSendDef(bank: BankKeeper): MsgDef<MsgSend> {
     async handle(ctx, m) {
       const coins = checkAmount(m.amount);
       for (const c of coins) {
-        if (!(await bank.isSendEnabled(ctx, c.denom))) throw bankError(BankCode.SendDisabled, `${c.denom} transfers are currently disabled`);
+        if (!(await bank.isSendEnabled(ctx, c.denom)))
+          throw bankError(BankCode.SendDisabled, `${c.denom} transfers are currently disabled`);
       }
-      if (bank.isBlocked(m.toAddress)) throw sdkError(SdkCode.Unauthorized, `${m.toAddress} is not allowed to receive funds`);
+      if (bank.isBlocked(m.toAddress))
+        throw sdkError(SdkCode.Unauthorized, `${m.toAddress} is not allowed to receive funds`);
       await bank.sendCoins(ctx, m.fromAddress, m.toAddress, coins);
       return { typeUrl: "/cosmos.bank.v1beta1.MsgSendResponse", value: MsgSendResponse.encode({}).finish() };
     },
@@ -58,21 +66,29 @@ export function msgMultiSendDef(bank: BankKeeper): MsgDef<MsgMultiSend> {
         outSum = addCoins(outSum, checkAmount(o.coins));
       }
       if (coinString(inSum) !== coinString(outSum)) {
-        throw bankError(BankCode.InputOutputMismatch, `sum inputs ${coinString(inSum)} != sum outputs ${coinString(outSum)}`);
+        throw bankError(
+          BankCode.InputOutputMismatch,
+          `sum inputs ${coinString(inSum)} != sum outputs ${coinString(outSum)}`,
+        );
       }
     },
     async handle(ctx, m) {
       const input = m.inputs[0]!;
       const inCoins = checkAmount(input.coins);
       for (const c of inCoins) {
-        if (!(await bank.isSendEnabled(ctx, c.denom))) throw bankError(BankCode.SendDisabled, `${c.denom} transfers are currently disabled`);
+        if (!(await bank.isSendEnabled(ctx, c.denom)))
+          throw bankError(BankCode.SendDisabled, `${c.denom} transfers are currently disabled`);
       }
       const outputs = m.outputs.map((o) => ({ address: o.address, coins: checkAmount(o.coins) }));
       for (const o of outputs) {
-        if (bank.isBlocked(o.address)) throw sdkError(SdkCode.Unauthorized, `${o.address} is not allowed to receive funds`);
+        if (bank.isBlocked(o.address))
+          throw sdkError(SdkCode.Unauthorized, `${o.address} is not allowed to receive funds`);
       }
       await bank.inputOutputCoins(ctx, { address: input.address, coins: inCoins }, outputs);
-      return { typeUrl: "/cosmos.bank.v1beta1.MsgMultiSendResponse", value: MsgMultiSendResponse.encode({}).finish() };
+      return {
+        typeUrl: "/cosmos.bank.v1beta1.MsgMultiSendResponse",
+        value: MsgMultiSendResponse.encode({}).finish(),
+      };
     },
   };
 }

@@ -46,9 +46,16 @@ function denomArg(denom: string): string {
 
 export function bankQueries(bank: BankKeeper): QueryDef[] {
   const kv = (ctx: Parameters<QueryDef["handle"]>[0]) => ctx.kv(bank.storeKey);
-  const balancesOf = async (ctx: Parameters<QueryDef["handle"]>[0], address: string, pagination: QueryAllBalancesRequest["pagination"]) => {
+  const balancesOf = async (
+    ctx: Parameters<QueryDef["handle"]>[0],
+    address: string,
+    pagination: QueryAllBalancesRequest["pagination"],
+  ) => {
     const prefix = balancesPrefix(addressArg(address));
-    const page = await paginate(kv(ctx), prefix, pagination, (k, v) => ({ denom: fromUtf8(k), amount: decodeAmount(v).toString() }));
+    const page = await paginate(kv(ctx), prefix, pagination, (k, v) => ({
+      denom: fromUtf8(k),
+      amount: decodeAmount(v).toString(),
+    }));
     return { balances: page.items, pagination: page.pagination };
   };
   return [
@@ -62,8 +69,11 @@ export function bankQueries(bank: BankKeeper): QueryDef[] {
       balancesOf(ctx, req.address, req.pagination),
     ),
     // No vesting or locked coins exist yet, so every balance is spendable.
-    grpcQuery(`${Q}/SpendableBalances`, QuerySpendableBalancesRequest, QuerySpendableBalancesResponse, (ctx, req) =>
-      balancesOf(ctx, req.address, req.pagination),
+    grpcQuery(
+      `${Q}/SpendableBalances`,
+      QuerySpendableBalancesRequest,
+      QuerySpendableBalancesResponse,
+      (ctx, req) => balancesOf(ctx, req.address, req.pagination),
     ),
     grpcQuery(`${Q}/TotalSupply`, QueryTotalSupplyRequest, QueryTotalSupplyResponse, async (ctx, req) => {
       const page = await paginate(kv(ctx), SUPPLY_PREFIX, req.pagination, (k, v) => ({
@@ -76,15 +86,27 @@ export function bankQueries(bank: BankKeeper): QueryDef[] {
       const denom = denomArg(req.denom);
       return { amount: { denom, amount: (await bank.getSupply(ctx, denom)).toString() } };
     }),
-    grpcQuery(`${Q}/Params`, QueryParamsRequest, QueryParamsResponse, async (ctx) => ({ params: await bank.getParams(ctx) })),
-    grpcQuery(`${Q}/DenomMetadata`, QueryDenomMetadataRequest, QueryDenomMetadataResponse, async (ctx, req) => {
-      const m = await bank.getDenomMetadata(ctx, denomArg(req.denom));
-      if (!m) throw grpcNotFound(`client metadata for denom ${req.denom}`);
-      return { metadata: m };
-    }),
-    grpcQuery(`${Q}/DenomsMetadata`, QueryDenomsMetadataRequest, QueryDenomsMetadataResponse, async (ctx, req) => {
-      const page = await paginate(kv(ctx), METADATA_PREFIX, req.pagination, (_k, v) => Metadata.decode(v));
-      return { metadatas: page.items, pagination: page.pagination };
-    }),
+    grpcQuery(`${Q}/Params`, QueryParamsRequest, QueryParamsResponse, async (ctx) => ({
+      params: await bank.getParams(ctx),
+    })),
+    grpcQuery(
+      `${Q}/DenomMetadata`,
+      QueryDenomMetadataRequest,
+      QueryDenomMetadataResponse,
+      async (ctx, req) => {
+        const m = await bank.getDenomMetadata(ctx, denomArg(req.denom));
+        if (!m) throw grpcNotFound(`client metadata for denom ${req.denom}`);
+        return { metadata: m };
+      },
+    ),
+    grpcQuery(
+      `${Q}/DenomsMetadata`,
+      QueryDenomsMetadataRequest,
+      QueryDenomsMetadataResponse,
+      async (ctx, req) => {
+        const page = await paginate(kv(ctx), METADATA_PREFIX, req.pagination, (_k, v) => Metadata.decode(v));
+        return { metadatas: page.items, pagination: page.pagination };
+      },
+    ),
   ];
 }

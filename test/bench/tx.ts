@@ -32,8 +32,20 @@ if (!(N > 0 && SENDERS >= 1 && SENDERS <= 5 && BATCH >= 1 && BATCH <= 100)) {
 const node = await TestNode.create({
   blockIntervalMs: Number(values["block-interval-ms"]),
   config: (c) => {
-    c.mempool = { ...c.mempool, size: N + 100, max_txs_per_sender: N + 100, max_txs_bytes: 1024 ** 3, cache_size: N * 2 };
-    c.rpc = { ...c.rpc, max_batch_requests: 100, rate_limit_per_second: 1_000_000, rate_limit_burst: 1_000_000, max_body_bytes: 10_000_000 };
+    c.mempool = {
+      ...c.mempool,
+      size: N + 100,
+      max_txs_per_sender: N + 100,
+      max_txs_bytes: 1024 ** 3,
+      cache_size: N * 2,
+    };
+    c.rpc = {
+      ...c.rpc,
+      max_batch_requests: 100,
+      rate_limit_per_second: 1_000_000,
+      rate_limit_burst: 1_000_000,
+      max_body_bytes: 10_000_000,
+    };
     Object.assign(c, { log_level: "warn" });
   },
 });
@@ -51,7 +63,9 @@ try {
       // BaseAccount inside Any: account_number is field 3 of the inner message; decode with cosmjs-types.
       const { QueryAccountResponse } = await import("cosmjs-types/cosmos/auth/v1beta1/query");
       const { BaseAccount } = await import("cosmjs-types/cosmos/auth/v1beta1/auth");
-      return BaseAccount.decode(QueryAccountResponse.decode(Buffer.from(r.response.value, "base64")).account!.value).accountNumber;
+      return BaseAccount.decode(
+        QueryAccountResponse.decode(Buffer.from(r.response.value, "base64")).account!.value,
+      ).accountNumber;
     }),
   );
 
@@ -81,10 +95,19 @@ try {
   await Promise.all(
     streams.map(async (txs) => {
       for (let i = 0; i < txs.length; i += BATCH) {
-        const body = txs.slice(i, i + BATCH).map((tx, j) => ({ jsonrpc: "2.0", id: i + j, method: "broadcast_tx_sync", params: { tx: toBase64(tx) } }));
-        const res = await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        const body = txs.slice(i, i + BATCH).map((tx, j) => ({
+          jsonrpc: "2.0",
+          id: i + j,
+          method: "broadcast_tx_sync",
+          params: { tx: toBase64(tx) },
+        }));
+        const res = await fetch(node.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
         const out = (await res.json()) as { result?: { code: number } }[];
-        rejected += out.filter((r) => !r.result || r.result.code !== 0).length;
+        rejected += out.filter((r) => r.result?.code !== 0).length;
       }
     }),
   );
@@ -110,7 +133,12 @@ try {
       const raw = TxRaw.decode(bytes);
       return {
         pubkey: keys[s]!.pubkey,
-        doc: SignDoc.encode({ bodyBytes: raw.bodyBytes, authInfoBytes: raw.authInfoBytes, chainId: "cifer-local-1", accountNumber: accountNumbers[s]! }).finish(),
+        doc: SignDoc.encode({
+          bodyBytes: raw.bodyBytes,
+          authInfoBytes: raw.authInfoBytes,
+          chainId: "cifer-local-1",
+          accountNumber: accountNumbers[s]!,
+        }).finish(),
         sig: raw.signatures[0]!,
       };
     }),

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { makeCosmoshubPath } from "@cosmjs/amino";
-import { assertIsDeliverTxSuccess, GasPrice, QueryClient, setupAuthExtension, setupBankExtension, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import {
+  assertIsDeliverTxSuccess,
+  GasPrice,
+  QueryClient,
+  setupAuthExtension,
+  setupBankExtension,
+  SigningStargateClient,
+  StargateClient,
+} from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountsRequest, QueryAccountsResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
@@ -24,7 +32,10 @@ describe("unmodified CosmJS against a running node", () => {
   before(async () => {
     node = await TestNode.create({ blockIntervalMs: 200 });
     await node.start();
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "cif", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, {
+      prefix: "cif",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)],
+    });
     [alice, bob] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
     client = await SigningStargateClient.connectWithSigner(node.url, wallet, {
       gasPrice: GasPrice.fromString("0.0025ucif"),
@@ -58,7 +69,13 @@ describe("unmodified CosmJS against a running node", () => {
   test("sendTokens with an explicit fee moves exactly the amount and the fee", async () => {
     const a0 = BigInt((await reader.getBalance(alice, "ucif")).amount);
     const b0 = BigInt((await reader.getBalance(bob, "ucif")).amount);
-    const res = await client.sendTokens(alice, bob, [{ denom: "ucif", amount: "1234567" }], { amount: [{ denom: "ucif", amount: "5000" }], gas: "200000" }, "e2e explicit fee");
+    const res = await client.sendTokens(
+      alice,
+      bob,
+      [{ denom: "ucif", amount: "1234567" }],
+      { amount: [{ denom: "ucif", amount: "5000" }], gas: "200000" },
+      "e2e explicit fee",
+    );
     assertIsDeliverTxSuccess(res);
     sentHash = res.transactionHash;
     sentHeight = res.height;
@@ -68,7 +85,10 @@ describe("unmodified CosmJS against a running node", () => {
 
   test('signAndBroadcast with an "auto" fee (simulate) succeeds and charges gas * price', async () => {
     const a0 = BigInt((await reader.getBalance(alice, "ucif")).amount);
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "ucif", amount: "1000" }] } };
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "ucif", amount: "1000" }] },
+    };
     const gas = await client.simulate(alice, [msg], "");
     assert.ok(gas > 20_000, `simulated gas ${gas}`);
     const res = await client.signAndBroadcast(alice, [msg], "auto");
@@ -102,12 +122,19 @@ describe("unmodified CosmJS against a running node", () => {
       const supply = await q.bank.totalSupply();
       assert.deepEqual(supply.supply, [{ denom: "ucif", amount: TOTAL_SUPPLY.toString() }]);
       // Every account address (module accounts, dev accounts, fee collector), then the sum of balances.
-      const res = await q.queryAbci("/cosmos.auth.v1beta1.Query/Accounts", QueryAccountsRequest.encode({ pagination: { key: new Uint8Array(), offset: 0n, limit: 1000n, countTotal: false, reverse: false } }).finish());
+      const res = await q.queryAbci(
+        "/cosmos.auth.v1beta1.Query/Accounts",
+        QueryAccountsRequest.encode({
+          pagination: { key: new Uint8Array(), offset: 0n, limit: 1000n, countTotal: false, reverse: false },
+        }).finish(),
+      );
       const { accounts } = QueryAccountsResponse.decode(res.value);
       assert.ok(accounts.length >= 15, `${accounts.length} accounts`);
       let sum = 0n;
       for (const any of accounts) {
-        const address = any.typeUrl.endsWith("ModuleAccount") ? ModuleAccount.decode(any.value).baseAccount!.address : BaseAccount.decode(any.value).address;
+        const address = any.typeUrl.endsWith("ModuleAccount")
+          ? ModuleAccount.decode(any.value).baseAccount!.address
+          : BaseAccount.decode(any.value).address;
         sum += BigInt((await q.bank.balance(address, "ucif")).amount);
       }
       assert.equal(sum, TOTAL_SUPPLY);

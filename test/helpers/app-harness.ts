@@ -29,7 +29,11 @@ export class AppHarness {
     const dir = mkdtempSync(join(tmpdir(), "cifer-app-"));
     const db = new LevelDB(join(dir, "db"));
     await db.open();
-    const app = createApp({ chainId: CHAIN_ID, committed: db.view(STATE_PREFIX), minGasPrices: () => parseGasPrices("0.0025ucif") });
+    const app = createApp({
+      chainId: CHAIN_ID,
+      committed: db.view(STATE_PREFIX),
+      minGasPrices: () => parseGasPrices("0.0025ucif"),
+    });
     const devs = await devAccounts();
     const doc = parseGenesisDoc(
       JSON.stringify(

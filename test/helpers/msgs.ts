@@ -4,6 +4,10 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 export function msgSend(from: string, to: string, amount: string | bigint, denom = "ucif"): Any {
   return {
     typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-    value: MsgSend.encode({ fromAddress: from, toAddress: to, amount: [{ denom, amount: amount.toString() }] }).finish(),
+    value: MsgSend.encode({
+      fromAddress: from,
+      toAddress: to,
+      amount: [{ denom, amount: amount.toString() }],
+    }).finish(),
   };
 }

@@ -43,7 +43,13 @@ export class TestNode {
   static async create(o: TestNodeOptions = {}): Promise<TestNode> {
     const home = mkdtempSync(join(tmpdir(), "cifer-node-"));
     const rpcPort = await freePort();
-    await initNodeHome({ home, moniker: "test-node", rpcPort, p2pPort: await freePort(), blockIntervalMs: o.blockIntervalMs ?? 200 });
+    await initNodeHome({
+      home,
+      moniker: "test-node",
+      rpcPort,
+      p2pPort: await freePort(),
+      blockIntervalMs: o.blockIntervalMs ?? 200,
+    });
     if (o.config) {
       const path = homePaths(home).config;
       const c = JSON.parse(readFileSync(path, "utf8"));
@@ -64,10 +70,14 @@ export class TestNode {
   async start(timeoutMs = 60_000): Promise<void> {
     // CIFER_NODE_NODE_ARGS adds Node flags to the node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
     const extra = process.env.CIFER_NODE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-    const proc = spawn(process.execPath, [...extra, "--import", "tsx", "client/cli/main.ts", "node", "start", "--home", this.home], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const proc = spawn(
+      process.execPath,
+      [...extra, "--import", "tsx", "client/cli/main.ts", "node", "start", "--home", this.home],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.proc = proc;
     const keep = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-20_000);
@@ -92,7 +102,8 @@ export class TestNode {
   async waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.running && this.proc) throw new Error(`node exited while waiting for ${what}:\n${this.output.slice(-3000)}`);
+      if (!this.running && this.proc)
+        throw new Error(`node exited while waiting for ${what}:\n${this.output.slice(-3000)}`);
       if (await cond()) return;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,12 +1,20 @@
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import { QueryBalanceRequest, QueryBalanceResponse, QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import {
+  QueryBalanceRequest,
+  QueryBalanceResponse,
+  QuerySupplyOfRequest,
+  QuerySupplyOfResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { QueryResult } from "../../chain/app/app.ts";
 
 type Query = (path: string, data: Uint8Array) => Promise<QueryResult>;
 
 export async function balance(q: Query, address: string, denom = "ucif"): Promise<bigint> {
-  const r = await q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom }).finish());
+  const r = await q(
+    "/cosmos.bank.v1beta1.Query/Balance",
+    QueryBalanceRequest.encode({ address, denom }).finish(),
+  );
   if (r.code !== 0) throw new Error(r.log);
   return BigInt(QueryBalanceResponse.decode(r.value).balance!.amount);
 }

@@ -20,7 +20,11 @@ export interface TestKey {
 
 export async function devKey(index: number, mnemonic = DEV_MNEMONIC): Promise<TestKey> {
   const seed = await Bip39.mnemonicToSeed(new EnglishMnemonic(mnemonic));
-  const { privkey } = Slip10.derivePath(Slip10Curve.Secp256k1, seed, stringToPath(`m/44'/118'/0'/0/${index}`));
+  const { privkey } = Slip10.derivePath(
+    Slip10Curve.Secp256k1,
+    seed,
+    stringToPath(`m/44'/118'/0'/0/${index}`),
+  );
   return keyFromPrivate(privkey);
 }
 
@@ -53,7 +57,11 @@ export const DEFAULT_FEE = { amount: [{ denom: "ucif", amount: "5000" }], gasLim
 
 export function signTx(key: TestKey, spec: TxSpec): Uint8Array {
   const bodyBytes = TxBody.encode(
-    TxBody.fromPartial({ messages: spec.msgs, memo: spec.memo ?? "", timeoutHeight: spec.timeoutHeight ?? 0n }),
+    TxBody.fromPartial({
+      messages: spec.msgs,
+      memo: spec.memo ?? "",
+      timeoutHeight: spec.timeoutHeight ?? 0n,
+    }),
   ).finish();
   const authInfoBytes = AuthInfo.encode(
     AuthInfo.fromPartial({
@@ -61,7 +69,10 @@ export function signTx(key: TestKey, spec: TxSpec): Uint8Array {
         {
           publicKey: spec.omitPubKey
             ? undefined
-            : { typeUrl: "/cosmos.crypto.secp256k1.PubKey", value: PubKey.encode({ key: key.pubkey }).finish() },
+            : {
+                typeUrl: "/cosmos.crypto.secp256k1.PubKey",
+                value: PubKey.encode({ key: key.pubkey }).finish(),
+              },
           modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
           sequence: spec.sequence,
         },
@@ -69,7 +80,12 @@ export function signTx(key: TestKey, spec: TxSpec): Uint8Array {
       fee: spec.fee ?? DEFAULT_FEE,
     }),
   ).finish();
-  const signDoc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: spec.chainId, accountNumber: spec.accountNumber }).finish();
+  const signDoc = SignDoc.encode({
+    bodyBytes,
+    authInfoBytes,
+    chainId: spec.chainId,
+    accountNumber: spec.accountNumber,
+  }).finish();
   let sig: Uint8Array = secp256k1.sign(signDoc, (spec.signAs ?? key).privkey);
   if (spec.highS) sig = toHighS(sig);
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [sig] }).finish();

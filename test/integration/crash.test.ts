@@ -34,7 +34,14 @@ describe("crash recovery", () => {
     const accountNumber = BigInt((await reader.getAccount(alice.address))!.accountNumber);
     reader.disconnect();
     for (let seq = 0; seq < 400; seq++) {
-      txs.push(signTx(alice, { msgs: [msgSend(alice.address, bob.address, amountOf(seq))], chainId: "cifer-local-1", accountNumber, sequence: BigInt(seq) }));
+      txs.push(
+        signTx(alice, {
+          msgs: [msgSend(alice.address, bob.address, amountOf(seq))],
+          chainId: "cifer-local-1",
+          accountNumber,
+          sequence: BigInt(seq),
+        }),
+      );
     }
   });
   after(() => node?.destroy());
@@ -44,7 +51,9 @@ describe("crash recovery", () => {
     const deadline = Date.now() + stopAfterMs;
     let i = from;
     while (i < txs.length && Date.now() < deadline) {
-      const res = await node.rpc<{ code: number; log: string }>("broadcast_tx_sync", { tx: toBase64(txs[i]!) });
+      const res = await node.rpc<{ code: number; log: string }>("broadcast_tx_sync", {
+        tx: toBase64(txs[i]!),
+      });
       if (res.code !== 0) break;
       i++;
     }
@@ -57,7 +66,12 @@ describe("crash recovery", () => {
     let total = 0;
     const seen = new Set<string>();
     for (; page <= 20; page++) {
-      const r = await node.rpc<TxSearch>("tx_search", { query: `message.sender='${alice.address}'`, page: String(page), per_page: "100", order_by: "asc" });
+      const r = await node.rpc<TxSearch>("tx_search", {
+        query: `message.sender='${alice.address}'`,
+        page: String(page),
+        per_page: "100",
+        order_by: "asc",
+      });
       for (const t of r.txs) {
         assert.equal(t.tx_result.code, 0);
         seen.add(t.hash);
@@ -77,12 +91,17 @@ describe("crash recovery", () => {
       assert.equal(acc!.sequence, n, "sequence equals the number of committed txs");
       let sent = 0n;
       for (let s = 0; s < n; s++) sent += amountOf(s);
-      assert.equal(BigInt((await reader.getBalance(alice.address, "ucif")).amount), INITIAL - sent - FEE * BigInt(n));
+      assert.equal(
+        BigInt((await reader.getBalance(alice.address, "ucif")).amount),
+        INITIAL - sent - FEE * BigInt(n),
+      );
       assert.equal(BigInt((await reader.getBalance(bob.address, "ucif")).amount), INITIAL + sent);
       // Every height has its block, commit and results.
       const latest = await reader.getHeight();
       for (let h = 1; h <= latest; h++) {
-        const block = await node.rpc<{ block: { header: { height: string } } }>("block", { height: String(h) });
+        const block = await node.rpc<{ block: { header: { height: string } } }>("block", {
+          height: String(h),
+        });
         assert.equal(block.block.header.height, String(h));
         await node.rpc("block_results", { height: String(h) });
       }
@@ -107,7 +126,9 @@ describe("crash recovery", () => {
     assert.ok(committedBefore > 0, "some txs were committed before the crashes");
     const h = await node.height();
     await node.waitForHeight(h + 3);
-    const res = await node.rpc<{ tx_result: { code: number } }>("broadcast_tx_commit", { tx: toBase64(txs[next]!) });
+    const res = await node.rpc<{ tx_result: { code: number } }>("broadcast_tx_commit", {
+      tx: toBase64(txs[next]!),
+    });
     assert.equal(res.tx_result.code, 0, "a new tx commits after recovery");
     assert.equal(await assertConsistent(), next + 1);
   });

@@ -28,7 +28,13 @@ describe("tx pipeline (auth ante + bank) on the real app", () => {
 
   const seq = async (k: TestKey) => (await account(q, k.address))?.sequence ?? 0n;
   const send = async (amount: string | bigint, extra: Partial<Parameters<typeof signTx>[1]> = {}) =>
-    signTx(alice, { msgs: [msgSend(alice.address, bob.address, amount)], chainId: CHAIN_ID, accountNumber: aliceNumber, sequence: await seq(alice), ...extra });
+    signTx(alice, {
+      msgs: [msgSend(alice.address, bob.address, amount)],
+      chainId: CHAIN_ID,
+      accountNumber: aliceNumber,
+      sequence: await seq(alice),
+      ...extra,
+    });
 
   test("genesis supply is exactly 1,000,000,000 CIF", async () => {
     assert.equal(await supply(q), TOTAL);
@@ -49,8 +55,12 @@ describe("tx pipeline (auth ante + bank) on the real app", () => {
     assert.equal(await seq(alice), 1n);
     assert.equal(await supply(q), TOTAL);
     const types = r!.events.map((e) => e.type);
-    for (const t of ["tx", "coin_spent", "coin_received", "transfer", "message"]) assert.ok(types.includes(t), `missing ${t} event`);
-    const transfer = r!.events.find((e) => e.type === "transfer" && e.attributes.some((a) => a.key === "recipient" && a.value === bob.address));
+    for (const t of ["tx", "coin_spent", "coin_received", "transfer", "message"])
+      assert.ok(types.includes(t), `missing ${t} event`);
+    const transfer = r!.events.find(
+      (e) =>
+        e.type === "transfer" && e.attributes.some((a) => a.key === "recipient" && a.value === bob.address),
+    );
     assert.ok(transfer, "transfer.recipient event for bob");
   });
 
@@ -70,25 +80,67 @@ describe("tx pipeline (auth ante + bank) on the real app", () => {
     const b0 = await balance(q, bob.address);
     // A limit a little below what simulation says the whole tx needs: the ante passes, the message runs out.
     const raw = TxRaw.decode(await send(1n));
-    const sim = await q("/cosmos.tx.v1beta1.Service/Simulate", SimulateRequest.encode({ txBytes: TxRaw.encode({ ...raw, signatures: [new Uint8Array()] }).finish() }).finish());
+    const sim = await q(
+      "/cosmos.tx.v1beta1.Service/Simulate",
+      SimulateRequest.encode({
+        txBytes: TxRaw.encode({ ...raw, signatures: [new Uint8Array()] }).finish(),
+      }).finish(),
+    );
     const needed = SimulateResponse.decode(sim.value).gasInfo!.gasUsed;
-    const [r] = await h.block([await send(1n, { fee: { amount: [{ denom: "ucif", amount: "100" }], gasLimit: needed - 3000n } })]);
+    const [r] = await h.block([
+      await send(1n, { fee: { amount: [{ denom: "ucif", amount: "100" }], gasLimit: needed - 3000n } }),
+    ]);
     assert.equal(r!.code, SdkCode.OutOfGas, r!.log);
     assert.equal(await balance(q, bob.address), b0);
     assert.equal(await balance(q, alice.address), a0 - 100n);
   });
 
   const rejected: Array<[string, () => Promise<Uint8Array>, number, RegExp]> = [
-    ["garbage bytes", async () => Uint8Array.from([0xff, 0x01, 0x02, 0x03]), SdkCode.TxDecode, /parse error|index out of range|invalid/],
+    [
+      "garbage bytes",
+      async () => Uint8Array.from([0xff, 0x01, 0x02, 0x03]),
+      SdkCode.TxDecode,
+      /parse error|index out of range|invalid/,
+    ],
     ["truncated protobuf", async () => (await send(1n)).subarray(0, 40), SdkCode.TxDecode, /tx parse error/],
-    ["wrong chain id", async () => send(1n, { chainId: "other-chain" }), SdkCode.Unauthorized, /signature verification failed/],
-    ["wrong account number", async () => send(1n, { accountNumber: aliceNumber + 1n }), SdkCode.Unauthorized, /signature verification failed/],
-    ["replayed sequence", async () => send(1n, { sequence: 0n }), SdkCode.WrongSequence, /account sequence mismatch/],
-    ["high-S signature", async () => send(1n, { highS: true }), SdkCode.Unauthorized, /signature verification failed/],
-    ["signature of another key", async () => send(1n, { signAs: randomKey() }), SdkCode.Unauthorized, /signature verification failed/],
+    [
+      "wrong chain id",
+      async () => send(1n, { chainId: "other-chain" }),
+      SdkCode.Unauthorized,
+      /signature verification failed/,
+    ],
+    [
+      "wrong account number",
+      async () => send(1n, { accountNumber: aliceNumber + 1n }),
+      SdkCode.Unauthorized,
+      /signature verification failed/,
+    ],
+    [
+      "replayed sequence",
+      async () => send(1n, { sequence: 0n }),
+      SdkCode.WrongSequence,
+      /account sequence mismatch/,
+    ],
+    [
+      "high-S signature",
+      async () => send(1n, { highS: true }),
+      SdkCode.Unauthorized,
+      /signature verification failed/,
+    ],
+    [
+      "signature of another key",
+      async () => send(1n, { signAs: randomKey() }),
+      SdkCode.Unauthorized,
+      /signature verification failed/,
+    ],
     ["zero amount", async () => send(0n), SdkCode.InvalidCoins, /not positive/],
     ["overflowing amount", async () => send(2n ** 256n), SdkCode.InvalidCoins, /overflows 256 bits/],
-    ["memo too long", async () => send(1n, { memo: "x".repeat(300) }), SdkCode.MemoTooLarge, /memo too large/],
+    [
+      "memo too long",
+      async () => send(1n, { memo: "x".repeat(300) }),
+      SdkCode.MemoTooLarge,
+      /memo too large/,
+    ],
   ];
   for (const [name, make, code, log] of rejected) {
     test(`CheckTx and DeliverTx reject ${name} without touching state`, async () => {
@@ -107,19 +159,44 @@ describe("tx pipeline (auth ante + bank) on the real app", () => {
 
   test("CheckTx refuses a fee below the node's minimum gas price (a local rule, as in the Cosmos SDK)", async () => {
     const a0 = await balance(q, alice.address);
-    const r = await h.app.checkTx(await send(1n, { fee: { amount: [{ denom: "ucif", amount: "499" }], gasLimit: 200_000n } }));
+    const r = await h.app.checkTx(
+      await send(1n, { fee: { amount: [{ denom: "ucif", amount: "499" }], gasLimit: 200_000n } }),
+    );
     assert.equal(r.code, SdkCode.InsufficientFee);
     assert.match(r.log, /insufficient fees; got: 499ucif required: 500ucif/);
     assert.equal(await balance(q, alice.address), a0);
-    assert.equal((await h.app.checkTx(await send(1n, { fee: { amount: [{ denom: "ucif", amount: "500" }], gasLimit: 200_000n } }))).code, 0);
+    assert.equal(
+      (
+        await h.app.checkTx(
+          await send(1n, { fee: { amount: [{ denom: "ucif", amount: "500" }], gasLimit: 200_000n } }),
+        )
+      ).code,
+      0,
+    );
   });
 
   test("negative amounts, unknown messages and invalid bech32 are refused", async () => {
-    const neg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.encode({ fromAddress: alice.address, toAddress: bob.address, amount: [{ denom: "ucif", amount: "-5" }] }).finish() };
+    const neg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: MsgSend.encode({
+        fromAddress: alice.address,
+        toAddress: bob.address,
+        amount: [{ denom: "ucif", amount: "-5" }],
+      }).finish(),
+    };
     const unknown = { typeUrl: "/cosmos.evil.v1.MsgSteal", value: new Uint8Array([1, 2, 3]) };
     const badAddr = msgSend(alice.address, "cif1notanaddress", 5n);
-    for (const [msg, code] of [[neg, SdkCode.InvalidCoins], [unknown, SdkCode.TxDecode], [badAddr, SdkCode.InvalidAddress]] as const) {
-      const tx = signTx(alice, { msgs: [msg], chainId: CHAIN_ID, accountNumber: aliceNumber, sequence: await seq(alice) });
+    for (const [msg, code] of [
+      [neg, SdkCode.InvalidCoins],
+      [unknown, SdkCode.TxDecode],
+      [badAddr, SdkCode.InvalidAddress],
+    ] as const) {
+      const tx = signTx(alice, {
+        msgs: [msg],
+        chainId: CHAIN_ID,
+        accountNumber: aliceNumber,
+        sequence: await seq(alice),
+      });
       const r = await h.app.checkTx(tx);
       assert.equal(r.code, code, r.log);
     }
@@ -137,34 +214,69 @@ describe("tx pipeline (auth ante + bank) on the real app", () => {
 
   test("a new account can receive, then sign once its key is known", async () => {
     const carol = randomKey();
-    const [r1] = await h.block([signTx(alice, { msgs: [msgSend(alice.address, carol.address, 100_000n)], chainId: CHAIN_ID, accountNumber: aliceNumber, sequence: await seq(alice) })]);
+    const [r1] = await h.block([
+      signTx(alice, {
+        msgs: [msgSend(alice.address, carol.address, 100_000n)],
+        chainId: CHAIN_ID,
+        accountNumber: aliceNumber,
+        sequence: await seq(alice),
+      }),
+    ]);
     assert.equal(r1!.code, 0, r1!.log);
     const acc = (await account(q, carol.address))!;
     assert.equal(acc.sequence, 0n);
-    const [r2] = await h.block([signTx(carol, { msgs: [msgSend(carol.address, bob.address, 1n)], chainId: CHAIN_ID, accountNumber: acc.accountNumber, sequence: 0n, fee: { amount: [{ denom: "ucif", amount: "500" }], gasLimit: 200_000n } })]);
+    const [r2] = await h.block([
+      signTx(carol, {
+        msgs: [msgSend(carol.address, bob.address, 1n)],
+        chainId: CHAIN_ID,
+        accountNumber: acc.accountNumber,
+        sequence: 0n,
+        fee: { amount: [{ denom: "ucif", amount: "500" }], gasLimit: 200_000n },
+      }),
+    ]);
     assert.equal(r2!.code, 0, r2!.log);
     assert.equal(await balance(q, carol.address), 100_000n - 1n - 500n);
   });
 
-  test("simulate reports gas without changing state or checking the signature", async () => {
+  test("simulate (empty fee and signature, as CosmJS sends) covers the gas of the signed tx, changes nothing", async () => {
     const a0 = await balance(q, alice.address);
-    const raw = TxRaw.decode(await send(7n));
+    const raw = TxRaw.decode(await send(7n, { fee: { amount: [], gasLimit: 0n } }));
     const unsigned = TxRaw.encode({ ...raw, signatures: [new Uint8Array()] }).finish();
-    const r = await q("/cosmos.tx.v1beta1.Service/Simulate", SimulateRequest.encode({ txBytes: unsigned }).finish());
+    const r = await q(
+      "/cosmos.tx.v1beta1.Service/Simulate",
+      SimulateRequest.encode({ txBytes: unsigned }).finish(),
+    );
     assert.equal(r.code, 0, r.log);
-    const sim = SimulateResponse.decode(r.value);
-    assert.ok(sim.gasInfo!.gasUsed > 30_000n, `gas used ${sim.gasInfo!.gasUsed}`);
+    const simulated = SimulateResponse.decode(r.value).gasInfo!.gasUsed;
     assert.equal(await balance(q, alice.address), a0);
+    const [real] = await h.block([
+      await send(7n, { fee: { amount: [{ denom: "ucif", amount: "5000" }], gasLimit: simulated } }),
+    ]);
+    assert.equal(real!.code, 0, `gas adjustment 1 must suffice: ${real!.log}`);
+    assert.ok(simulated - real!.gasUsed < 2000n, `estimate ${simulated} vs used ${real!.gasUsed}`);
   });
 
   test("CheckTx state advances sequences so consecutive txs from one sender pass", async () => {
     const s = await seq(alice);
-    const t1 = signTx(alice, { msgs: [msgSend(alice.address, bob.address, 1n)], chainId: CHAIN_ID, accountNumber: aliceNumber, sequence: s });
-    const t2 = signTx(alice, { msgs: [msgSend(alice.address, bob.address, 2n)], chainId: CHAIN_ID, accountNumber: aliceNumber, sequence: s + 1n });
+    const t1 = signTx(alice, {
+      msgs: [msgSend(alice.address, bob.address, 1n)],
+      chainId: CHAIN_ID,
+      accountNumber: aliceNumber,
+      sequence: s,
+    });
+    const t2 = signTx(alice, {
+      msgs: [msgSend(alice.address, bob.address, 2n)],
+      chainId: CHAIN_ID,
+      accountNumber: aliceNumber,
+      sequence: s + 1n,
+    });
     assert.equal((await h.app.checkTx(t1)).code, 0);
     assert.equal((await h.app.checkTx(t2)).code, 0);
     const rs = await h.block([t1, t2]);
-    assert.deepEqual(rs.map((r) => r.code), [0, 0]);
+    assert.deepEqual(
+      rs.map((r) => r.code),
+      [0, 0],
+    );
     assert.equal(await supply(q), TOTAL);
   });
 });

@@ -35,7 +35,10 @@ test("vote sign bytes equal the CometBFT canonical vote vectors", () => {
   const nilPrecommit = voteSignBytes("", SignedMsgType.Precommit, 1n, 1, null, goZeroTime);
   assert.deepEqual(
     [...nilPrecommit],
-    [0x21, 0x8, 0x2, 0x11, 0x1, 0, 0, 0, 0, 0, 0, 0, 0x19, 0x1, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0xb, 0x8, 0x80, 0x92, 0xb8, 0xc3, 0x98, 0xfe, 0xff, 0xff, 0xff, 0x1],
+    [
+      0x21, 0x8, 0x2, 0x11, 0x1, 0, 0, 0, 0, 0, 0, 0, 0x19, 0x1, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0xb, 0x8, 0x80,
+      0x92, 0xb8, 0xc3, 0x98, 0xfe, 0xff, 0xff, 0xff, 0x1,
+    ],
   );
   // tendermint-rs privval vector: a prevote for a block at height 500001, round 2.
   const prevote = voteSignBytes(
@@ -43,19 +46,74 @@ test("vote sign bytes equal the CometBFT canonical vote vectors", () => {
     SignedMsgType.Prevote,
     500001n,
     2,
-    { hash: utf8("some hash00000000000000000000000"), partSetHeader: { total: 1_000_000, hash: utf8("parts_hash0000000000000000000000") } },
+    {
+      hash: utf8("some hash00000000000000000000000"),
+      partSetHeader: { total: 1_000_000, hash: utf8("parts_hash0000000000000000000000") },
+    },
     { seconds: 1696413600n, nanos: 0 },
   );
   const expected = [
-    0x77, 0x8, 0x1, 0x11, 0x21, 0xa1, 0x7, 0x0, 0x0, 0x0, 0x0, 0x0, 0x19, 0x2, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x22, 0x4a, 0xa, 0x20,
-    ...utf8("some hash00000000000000000000000"), 0x12, 0x26, 0x8, 0xc0, 0x84, 0x3d, 0x12, 0x20, ...utf8("parts_hash0000000000000000000000"),
-    0x2a, 0x6, 0x8, 0xa0, 0xef, 0xf4, 0xa8, 0x6, 0x32, 0xd, ...utf8("test_chain_id"),
+    0x77,
+    0x8,
+    0x1,
+    0x11,
+    0x21,
+    0xa1,
+    0x7,
+    0x0,
+    0x0,
+    0x0,
+    0x0,
+    0x0,
+    0x19,
+    0x2,
+    0x0,
+    0x0,
+    0x0,
+    0x0,
+    0x0,
+    0x0,
+    0x0,
+    0x22,
+    0x4a,
+    0xa,
+    0x20,
+    ...utf8("some hash00000000000000000000000"),
+    0x12,
+    0x26,
+    0x8,
+    0xc0,
+    0x84,
+    0x3d,
+    0x12,
+    0x20,
+    ...utf8("parts_hash0000000000000000000000"),
+    0x2a,
+    0x6,
+    0x8,
+    0xa0,
+    0xef,
+    0xf4,
+    0xa8,
+    0x6,
+    0x32,
+    0xd,
+    ...utf8("test_chain_id"),
   ];
   assert.deepEqual([...prevote], expected);
 });
 
 test("Merkle root follows RFC 6962 (Certificate Transparency vectors)", () => {
-  const leaves = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"].map(fromHex);
+  const leaves = [
+    "",
+    "00",
+    "10",
+    "2021",
+    "3031",
+    "40414243",
+    "5051525354555657",
+    "606162636465666768696a6b6c6d6e6f",
+  ].map(fromHex);
   const roots = [
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -66,6 +124,14 @@ test("Merkle root follows RFC 6962 (Certificate Transparency vectors)", () => {
     "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
     "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
   ];
-  assert.equal(Buffer.from(merkleRoot([])).toString("hex"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  for (let n = 1; n <= 8; n++) assert.equal(Buffer.from(merkleRoot(leaves.slice(0, n))).toString("hex"), roots[n - 1], `root of ${n} leaves`);
+  assert.equal(
+    Buffer.from(merkleRoot([])).toString("hex"),
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  );
+  for (let n = 1; n <= 8; n++)
+    assert.equal(
+      Buffer.from(merkleRoot(leaves.slice(0, n))).toString("hex"),
+      roots[n - 1],
+      `root of ${n} leaves`,
+    );
 });

@@ -16,7 +16,10 @@ test("secp256k1 verify through OpenSSL accepts low-S, rejects high-S, tampering 
   assert.equal(verifySecp256k1(pk, msg, sig), true);
   assert.equal(verifySecp256k1(pk, utf8("other"), sig), false);
   const s = BigInt(`0x${Buffer.from(sig.subarray(32)).toString("hex")}`);
-  const high = Uint8Array.from([...sig.subarray(0, 32), ...Buffer.from((SECP256K1_ORDER - s).toString(16).padStart(64, "0"), "hex")]);
+  const high = Uint8Array.from([
+    ...sig.subarray(0, 32),
+    ...Buffer.from((SECP256K1_ORDER - s).toString(16).padStart(64, "0"), "hex"),
+  ]);
   assert.equal(isHighS(high), true);
   assert.equal(verifySecp256k1(pk, msg, high), false);
   assert.equal(verifySecp256k1(pk, msg, sig.subarray(0, 63)), false);
@@ -29,14 +32,37 @@ test("secp256k1 verify through OpenSSL accepts low-S, rejects high-S, tampering 
 
 test("coins: positive, sorted, unique, digits only, at most 256 bits", () => {
   assert.deepEqual(parseCoins([{ denom: "ucif", amount: "10" }]), [{ denom: "ucif", amount: 10n }]);
-  const bad: Array<[string, string]> = [["0", "not positive"], ["-5", "invalid coin amount"], ["1e3", "invalid coin amount"], ["", "invalid coin amount"], [(2n ** 256n).toString(), "overflows"]];
+  const bad: Array<[string, string]> = [
+    ["0", "not positive"],
+    ["-5", "invalid coin amount"],
+    ["1e3", "invalid coin amount"],
+    ["", "invalid coin amount"],
+    [(2n ** 256n).toString(), "overflows"],
+  ];
   for (const [amount, msg] of bad) {
-    assert.throws(() => parseCoins([{ denom: "ucif", amount }]), (e: { code: number; message: string }) => e.code === SdkCode.InvalidCoins && e.message.includes(msg));
+    assert.throws(
+      () => parseCoins([{ denom: "ucif", amount }]),
+      (e: { code: number; message: string }) => e.code === SdkCode.InvalidCoins && e.message.includes(msg),
+    );
   }
   assert.equal(parseAmount((2n ** 256n - 1n).toString()), 2n ** 256n - 1n);
   assert.throws(() => parseCoins([{ denom: "zz", amount: "1" }]), /invalid denom/);
-  assert.throws(() => parseCoins([{ denom: "ucif", amount: "1" }, { denom: "aaa", amount: "1" }]), /sorted/);
-  assert.throws(() => parseCoins([{ denom: "ucif", amount: "1" }, { denom: "ucif", amount: "1" }]), /sorted and unique/);
+  assert.throws(
+    () =>
+      parseCoins([
+        { denom: "ucif", amount: "1" },
+        { denom: "aaa", amount: "1" },
+      ]),
+    /sorted/,
+  );
+  assert.throws(
+    () =>
+      parseCoins([
+        { denom: "ucif", amount: "1" },
+        { denom: "ucif", amount: "1" },
+      ]),
+    /sorted and unique/,
+  );
 });
 
 test("gas prices are exact decimals and fees round up", () => {

@@ -6,6 +6,10 @@ import { createApp } from "../../chain/wiring/app.ts";
 import { TOTAL_SUPPLY_UCIF } from "../../chain/wiring/genesis.ts";
 import { EXAMPLE_GENESIS_PATH, exampleGenesis } from "../../testnet/example-genesis.ts";
 
+// Genesis JSON is edited freely below to break it in specific ways.
+// biome-ignore lint/suspicious/noExplicitAny: test fixture of arbitrary JSON shape
+type Mutable = Record<string, any>;
+
 const emptyState = { get: async () => undefined, async *iterate() {} };
 const app = () => createApp({ chainId: "cifer-local-1", committed: emptyState, minGasPrices: () => [] });
 
@@ -17,7 +21,11 @@ test("genesis.json is valid and is exactly what the code builds (pnpm genesis:ex
 });
 
 test("the allocation adds up to exactly 1,000,000,000 CIF, dev accounts funded from community", async () => {
-  const g = (await exampleGenesis()) as { app_state: { bank: { balances: { address: string; coins: { amount: string }[] }[]; supply: { amount: string }[] } } };
+  const g = (await exampleGenesis()) as {
+    app_state: {
+      bank: { balances: { address: string; coins: { amount: string }[] }[]; supply: { amount: string }[] };
+    };
+  };
   const sum = g.app_state.bank.balances.reduce((s, b) => s + BigInt(b.coins[0]!.amount), 0n);
   assert.equal(sum, TOTAL_SUPPLY_UCIF);
   assert.equal(BigInt(g.app_state.bank.supply[0]!.amount), TOTAL_SUPPLY_UCIF);
@@ -29,8 +37,8 @@ test("the allocation adds up to exactly 1,000,000,000 CIF, dev accounts funded f
 
 test("a malformed genesis is refused with a message naming the field", async () => {
   const good = await exampleGenesis();
-  const broken = (mutate: (g: Record<string, any>) => void) => {
-    const g = structuredClone(good) as Record<string, any>;
+  const broken = (mutate: (g: Mutable) => void) => {
+    const g = structuredClone(good) as Mutable;
     mutate(g);
     return JSON.stringify(g);
   };
@@ -43,11 +51,19 @@ test("a malformed genesis is refused with a message naming the field", async () 
     ["zero power", broken((g) => (g.validators[0].power = "0")), /power: must be positive/],
   ];
   for (const [name, text, msg] of cases) assert.throws(() => parseGenesisDoc(text), msg, name);
-  const appCases: Array<[string, (g: Record<string, any>) => void, RegExp]> = [
-    ["supply mismatch", (g) => (g.app_state.bank.supply[0].amount = "1"), /does not equal the sum of balances/],
+  const appCases: Array<[string, (g: Mutable) => void, RegExp]> = [
+    [
+      "supply mismatch",
+      (g) => (g.app_state.bank.supply[0].amount = "1"),
+      /does not equal the sum of balances/,
+    ],
     ["bad address", (g) => (g.app_state.bank.balances[0].address = "cif1xyz"), /bank.balances\[0\].address/],
     ["negative coin", (g) => (g.app_state.bank.balances[0].coins[0].amount = "-1"), /invalid coin amount/],
-    ["duplicate account", (g) => g.app_state.auth.accounts.push(g.app_state.auth.accounts[0]), /duplicate account/],
+    [
+      "duplicate account",
+      (g) => g.app_state.auth.accounts.push(g.app_state.auth.accounts[0]),
+      /duplicate account/,
+    ],
   ];
   for (const [name, mutate, msg] of appCases) {
     const doc = parseGenesisDoc(broken(mutate));

@@ -22,20 +22,30 @@ test("cache store merges its writes and deletes with the parent, in key order bo
   const db = new LevelDB(join(dir, "db"));
   await db.open();
   try {
-    await db.write(["a/1", "a/3", "a/5", "b/1"].map((k) => ({ type: "put" as const, key: utf8(k), value: utf8(`p${k}`) })));
+    await db.write(
+      ["a/1", "a/3", "a/5", "b/1"].map((k) => ({ type: "put" as const, key: utf8(k), value: utf8(`p${k}`) })),
+    );
     const c = new CacheStore(db.view(new Uint8Array()));
     c.set(utf8("a/2"), utf8("c2"));
     c.set(utf8("a/3"), utf8("c3"));
     c.delete(utf8("a/5"));
     c.set(utf8("a/9"), utf8("c9"));
     assert.deepEqual(await collect(iteratePrefix(c, utf8("a/"))), ["a/1=pa/1", "a/2=c2", "a/3=c3", "a/9=c9"]);
-    assert.deepEqual(await collect(iteratePrefix(c, utf8("a/"), true)), ["a/9=c9", "a/3=c3", "a/2=c2", "a/1=pa/1"]);
+    assert.deepEqual(await collect(iteratePrefix(c, utf8("a/"), true)), [
+      "a/9=c9",
+      "a/3=c3",
+      "a/2=c2",
+      "a/1=pa/1",
+    ]);
     assert.equal(await c.get(utf8("a/5")), undefined);
     const nested = new CacheStore(c);
     nested.delete(utf8("a/2"));
     assert.deepEqual(await collect(iteratePrefix(nested, utf8("a/"))), ["a/1=pa/1", "a/3=c3", "a/9=c9"]);
     nested.writeTo(c);
-    assert.deepEqual(c.writes().map(([k, v]) => `${s(k)}=${v ? s(v) : "null"}`), ["a/2=null", "a/3=c3", "a/5=null", "a/9=c9"]);
+    assert.deepEqual(
+      c.writes().map(([k, v]) => `${s(k)}=${v ? s(v) : "null"}`),
+      ["a/2=null", "a/3=c3", "a/5=null", "a/9=c9"],
+    );
     const p = new PrefixStore(c, utf8("a/"));
     assert.deepEqual(await collect(p.iterate(utf8(""), undefined)), ["1=pa/1", "3=c3", "9=c9"]);
   } finally {
@@ -57,7 +67,10 @@ test("app hash depends on every write, its value, deletes and the previous hash"
     nextAppHash(new Uint8Array(32), 5n, [[utf8("k"), null]]),
     nextAppHash(new Uint8Array(32), 6n, [[utf8("k"), utf8("v")]]),
     nextAppHash(new Uint8Array(32).fill(1), 5n, [[utf8("k"), utf8("v")]]),
-    nextAppHash(new Uint8Array(32), 5n, [[utf8("k"), utf8("v")], [utf8("l"), utf8("")]]),
+    nextAppHash(new Uint8Array(32), 5n, [
+      [utf8("k"), utf8("v")],
+      [utf8("l"), utf8("")],
+    ]),
   ];
   for (const v of variants) assert.notDeepEqual(v, base);
   assert.deepEqual(nextAppHash(new Uint8Array(32), 5n, [[utf8("k"), utf8("v")]]), base);
