@@ -13,6 +13,7 @@ import { Command, CommanderError, Option } from "commander";
 import { formatCif } from "../client/amounts.ts";
 import { initNodeHome } from "../chain/node/init.ts";
 import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../chain/wiring/genesis.ts";
+import { watchLauncher } from "./launcher-watch.ts";
 import { assertPortFree, waitForHeight } from "./net.ts";
 import { describeExit, type ExitInfo, tailLog, ValidatorProcess } from "./supervisor.ts";
 
@@ -305,6 +306,11 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  watchLauncher((pid) => {
+    process.stderr.write(`the launching process (pid ${pid}) exited: stopping the validators\n`);
+    void shutdown(0);
+  });
   process.on("exit", () => {
     for (const v of validators) v.killNow();
   });
