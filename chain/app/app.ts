@@ -130,7 +130,7 @@ export class App {
     try {
       tx = this.decode(bytes);
     } catch (e) {
-      return failure(toChainError(e), 0n, 0n);
+      return failedTxResult(toChainError(e), 0n, 0n);
     }
     const gas = new GasMeter(tx.authInfo.fee!.gasLimit);
     const cache = new CacheStore(this.checkState);
@@ -138,7 +138,7 @@ export class App {
     try {
       await this.opts.ante(ctx, tx, false);
     } catch (e) {
-      return failure(toChainError(e), gas.limit ?? 0n, gas.consumed);
+      return failedTxResult(toChainError(e), gas.limit ?? 0n, gas.consumed);
     }
     cache.writeTo(this.checkState);
     return { ...success(new Uint8Array(), gas.limit ?? 0n, gas.consumed, ctx.events.events), tx };
@@ -164,7 +164,7 @@ export class App {
     try {
       tx = decoded ?? this.decode(bytes);
     } catch (e) {
-      return failure(toChainError(e), 0n, 0n);
+      return failedTxResult(toChainError(e), 0n, 0n);
     }
     return this.runTx(tx, block.store, block.info, "deliver", new GasMeter(tx.authInfo.fee!.gasLimit));
   }
@@ -276,7 +276,7 @@ export class App {
     try {
       await this.opts.ante(anteCtx, tx, mode === "simulate");
     } catch (e) {
-      return failure(toChainError(e), gasWanted, gas.consumed);
+      return failedTxResult(toChainError(e), gasWanted, gas.consumed);
     }
     anteStore.writeTo(parent);
     const anteEvents = anteCtx.events.events;
@@ -299,7 +299,7 @@ export class App {
           `failed to execute message; message index: ${i}: ${err.message}`,
           err.description,
         );
-        return failure(wrapped, gasWanted, gas.consumed, anteEvents);
+        return failedTxResult(wrapped, gasWanted, gas.consumed, anteEvents);
       }
       const index = String(i);
       const signer = msg.def.signers(msg.value)[0] ?? "";
@@ -331,7 +331,13 @@ function success(data: Uint8Array, gasWanted: bigint, gasUsed: bigint, events: A
   return { code: 0, codespace: "", log: "", data, gasWanted, gasUsed, events };
 }
 
-function failure(err: ChainError, gasWanted: bigint, gasUsed: bigint, events: AbciEvent[] = []): TxResult {
+/** The result of a tx refused with err (also used by the mempool for its own refusals). */
+export function failedTxResult(
+  err: ChainError,
+  gasWanted = 0n,
+  gasUsed = 0n,
+  events: AbciEvent[] = [],
+): TxResult {
   return {
     code: err.code,
     codespace: err.codespace,

@@ -1,4 +1,4 @@
-import type { App, TxResult } from "../app/app.ts";
+import { type App, failedTxResult, type TxResult } from "../app/app.ts";
 import type { ChainError } from "../app/errors.ts";
 import type { DecodedTx } from "../app/tx.ts";
 import { toHexUpper, txHash } from "../crypto/hash.ts";
@@ -10,6 +10,8 @@ export interface MempoolLimits {
   size: number;
   /** Max total bytes held. */
   maxTxsBytes: number;
+  /** Max bytes of one tx this node accepts (node-local; the consensus limit is the block size). */
+  maxTxBytes: number;
   /** Max txs one sender (first signer) may have waiting. */
   maxTxsPerSender: number;
   /** Recently seen tx hashes remembered to refuse duplicates and replays of committed txs. */
@@ -19,6 +21,7 @@ export interface MempoolLimits {
 export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = {
   size: 5000,
   maxTxsBytes: 64 * 1024 * 1024,
+  maxTxBytes: 1024 * 1024,
   maxTxsPerSender: 500,
   cacheSize: 20_000,
 };
@@ -71,7 +74,9 @@ export class Mempool {
     const hash = txHash(bytes);
     const key = toHexUpper(hash);
     return this.lock.run(async () => {
-      const refuse = (e: ChainError) => ({ ...errorResult(e), hash });
+      const refuse = (e: ChainError) => ({ ...failedTxResult(e), hash });
+      if (bytes.length > this.limits.maxTxBytes)
+        return refuse(mempoolErrors.tooLarge(bytes.length, this.limits.maxTxBytes));
       if (this.cache.has(key)) return refuse(mempoolErrors.duplicate());
       if (this.txs.size >= this.limits.size || this.totalBytes + bytes.length > this.limits.maxTxsBytes) {
         return refuse(mempoolErrors.full(this.txs.size, this.totalBytes));
@@ -145,16 +150,4 @@ export class Mempool {
       this.cache.delete(this.cache.values().next().value as string);
     this.cache.add(key);
   }
-}
-
-function errorResult(e: ChainError): TxResult {
-  return {
-    code: e.code,
-    codespace: e.codespace,
-    log: e.log,
-    data: new Uint8Array(),
-    gasWanted: 0n,
-    gasUsed: 0n,
-    events: [],
-  };
 }

@@ -116,6 +116,7 @@ export class CiferNode {
       size: config.mempool.size,
       maxTxsBytes: config.mempool.maxTxsBytes,
       maxTxsPerSender: config.mempool.maxTxsPerSender,
+      maxTxBytes: config.mempool.maxTxBytes,
       cacheSize: config.mempool.cacheSize,
     });
     const executor = new BlockExecutor({ db, app, blockStore, indexer, mempool, stateCache }, state);
@@ -140,7 +141,6 @@ export class CiferNode {
         rpcAddress: `tcp://${config.rpc.host}:${config.rpc.port}`,
       },
       validatorKey: { address: sha256(validatorKey.pubkey).subarray(0, 20), pubKey: validatorKey.pubkey },
-      maxTxBytes: config.mempool.maxTxBytes,
       version: VERSION,
     });
     this.rpc = await startRpcServer(backend, {

@@ -28,8 +28,6 @@ export interface BackendDeps {
   genesis: GenesisDoc;
   nodeInfo: NodeInfoView;
   validatorKey: { address: Uint8Array; pubKey: Uint8Array };
-  /** Node-local limit, below the consensus limit. */
-  maxTxBytes: number;
   version: string;
 }
 
@@ -146,23 +144,7 @@ export class NodeRpcBackend implements RpcBackend {
     return { hash: txHash(tx), height, index, tx, result };
   }
 
-  async broadcastTx(tx: Uint8Array): Promise<BroadcastResult> {
-    if (tx.length > this.d.maxTxBytes) {
-      const e = sdkError(
-        SdkCode.TxTooLarge,
-        `tx too large: ${tx.length} bytes, this node accepts at most ${this.d.maxTxBytes}`,
-      );
-      return {
-        code: e.code,
-        codespace: e.codespace,
-        log: e.log,
-        data: new Uint8Array(),
-        gasWanted: 0n,
-        gasUsed: 0n,
-        events: [],
-        hash: txHash(tx),
-      };
-    }
+  broadcastTx(tx: Uint8Array): Promise<BroadcastResult> {
     return this.d.mempool.add(tx);
   }
 
