@@ -1,8 +1,9 @@
 /** Terminal input and output of the CLI: JSON/text printing, hidden prompts, confirmations, stdin. */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { isatty } from "node:tty";
 import { toBase64 } from "@cosmjs/encoding";
+import { readFdUtf8 } from "../fs.ts";
 import type { PassphraseProvider } from "../keys/keyring.ts";
 import { CliError, UsageError } from "./errors.ts";
 
@@ -116,14 +117,7 @@ function readSmallFile(path: string, what: string, max = MAX_SECRET_INPUT): stri
     const st = fstatSync(fd);
     if (!st.isFile()) throw new CliError(`${what} is not a regular file`);
     if (st.size > max) throw new CliError(`${what} is too large (more than ${max} bytes)`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off).toString("utf8");
+    return readFdUtf8(fd, st.size);
   } finally {
     closeSync(fd);
   }

@@ -19,7 +19,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -29,6 +28,7 @@ import { join, resolve } from "node:path";
 import { fromBase64 } from "@cosmjs/encoding";
 import type { DirectSecp256k1HdWallet, OfflineDirectSigner } from "@cosmjs/proto-signing";
 import { BECH32_PREFIX, parseAddress } from "../../chain/crypto/address.ts";
+import { readFdUtf8 } from "../fs.ts";
 import {
   decryptSecret,
   DecryptionError,
@@ -378,14 +378,7 @@ export class Keyring {
       }
       if (st.size > MAX_KEY_FILE_BYTES)
         throw new KeyringError(`key file ${p} is too large (${st.size} bytes)`);
-      const buf = Buffer.alloc(st.size);
-      let off = 0;
-      while (off < buf.length) {
-        const n = readSync(fd, buf, off, buf.length - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      text = buf.subarray(0, off).toString("utf8");
+      text = readFdUtf8(fd, st.size);
     } finally {
       closeSync(fd);
     }

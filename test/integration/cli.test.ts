@@ -12,47 +12,14 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { toAddress } from "../../chain/crypto/address.ts";
 import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
+import { CLI, type CliRun, ROOT, runCli } from "../helpers/cli.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const CLI = ["--import", "tsx", join("client", "cli", "main.ts")];
 const CMD_TIMEOUT_MS = 90_000;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], input = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    for (const k of [
-      "CIFER_NODE",
-      "CIFER_DEBUG",
-      "CIFER_KEYRING_PASSPHRASE",
-      "CIFER_KEYRING_BACKEND",
-      "CIFER_HOME",
-    ])
-      delete env[k];
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`cifer ${args.join(" ")} timed out; stderr: ${stderr}`));
-    }, CMD_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+const run = (args: string[], input = ""): Promise<CliRun> =>
+  runCli(args, { input, timeoutMs: CMD_TIMEOUT_MS });
 
 /** A port nothing listens on right now (the OS picks it). */
 function freePort(host: string): Promise<number> {
@@ -66,14 +33,14 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-function assertOneLineError(r: Run, pattern: RegExp): void {
+function assertOneLineError(r: CliRun, pattern: RegExp): void {
   assert.notEqual(r.code, 0, `expected a failure; stdout=${r.stdout}`);
   const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
   assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
   assert.match(lines[0]!, pattern);
 }
 
-function ok(r: Run): Run {
+function ok(r: CliRun): CliRun {
   assert.equal(r.code, 0, `exit ${r.code}; stderr: ${r.stderr}`);
   return r;
 }
@@ -87,6 +54,9 @@ describe("cifer CLI against a running node", () => {
   let kr: string[];
   let devs: Awaited<ReturnType<typeof devAccounts>>;
   const q = (...args: string[]) => [...args, "--node", rpcUrl];
+  /** `tx bank send` against the node with the test keyring, confirmed; `flags` are any further options. */
+  const send = (from: string, to: string, amount: string, ...flags: string[]) =>
+    q("tx", "bank", "send", from, to, amount, ...flags, "--yes", ...kr);
 
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), "cifer-cli-it-"));
@@ -192,24 +162,7 @@ describe("cifer CLI against a running node", () => {
     const before1 = await balance(devs[1]!.address);
     assert.equal(before1, 1_000_000_000_000n);
 
-    const r = ok(
-      await run(
-        q(
-          "tx",
-          "bank",
-          "send",
-          "dev0",
-          devs[1]!.address,
-          "1.5CIF",
-          "--memo",
-          "cli test",
-          "--yes",
-          ...kr,
-          "-o",
-          "json",
-        ),
-      ),
-    );
+    const r = ok(await run(send("dev0", devs[1]!.address, "1.5CIF", "--memo", "cli test", "-o", "json")));
     const res = JSON.parse(r.stdout);
     assert.equal(res.code, 0);
     assert.match(res.txhash, /^[0-9A-F]{64}$/);
@@ -232,10 +185,7 @@ describe("cifer CLI against a running node", () => {
   test("explicit --fees and --gas, sending by key address", async () => {
     const r = ok(
       await run(
-        q(
-          "tx",
-          "bank",
-          "send",
+        send(
           devs[0]!.address,
           devs[2]!.address,
           "1000ucif",
@@ -243,8 +193,6 @@ describe("cifer CLI against a running node", () => {
           "5000ucif",
           "--gas",
           "200000",
-          "--yes",
-          ...kr,
           "-o",
           "json",
         ),
@@ -264,43 +212,15 @@ describe("cifer CLI against a running node", () => {
 
   test("failures against the node are one clear line", async () => {
     assertOneLineError(
-      await run(
-        q(
-          "tx",
-          "bank",
-          "send",
-          "dev0",
-          devs[1]!.address,
-          "1ucif",
-          "--chain-id",
-          "other-chain",
-          "--yes",
-          ...kr,
-        ),
-      ),
+      await run(send("dev0", devs[1]!.address, "1ucif", "--chain-id", "other-chain")),
       /chain id mismatch/,
     );
     assertOneLineError(
-      await run(
-        q(
-          "tx",
-          "bank",
-          "send",
-          "dev0",
-          devs[1]!.address,
-          "1ucif",
-          "--fees",
-          "1ucif",
-          "--gas",
-          "200000",
-          "--yes",
-          ...kr,
-        ),
-      ),
+      await run(send("dev0", devs[1]!.address, "1ucif", "--fees", "1ucif", "--gas", "200000")),
       /insufficient fee/,
     );
     assertOneLineError(
-      await run(q("tx", "bank", "send", "dev0", devs[1]!.address, "100000000000000CIF", "--yes", ...kr)),
+      await run(send("dev0", devs[1]!.address, "100000000000000CIF")),
       /insufficient funds|smaller than/,
     );
     assertOneLineError(await run(q("query", "tx", "00".repeat(32))), /not found/);

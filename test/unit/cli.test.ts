@@ -4,7 +4,6 @@
  * points at a port nothing listens on, so a missing validation would show up as a different error.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,52 +13,21 @@ import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
 import { formatCif, parseCoins } from "../../client/amounts.ts";
 import { buildProgram } from "../../client/cli/program.ts";
 import { parseFeeFlags, parseNodeUrl } from "../../client/cli/options.ts";
+import { type CliRun, runCli } from "../helpers/cli.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const CLI = ["--import", "tsx", join("client", "cli", "main.ts")];
 const DEAD_NODE = "http://127.0.0.1:9"; // discard port: nothing answers
 const RUN_TIMEOUT_MS = 60_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** Runs the CLI against a node that does not answer (unless `env` names another). */
 function cifer(
   args: string[],
   opts: { input?: string; env?: Record<string, string | undefined> } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, CIFER_NODE: DEAD_NODE, ...opts.env };
-    for (const k of ["CIFER_DEBUG", "CIFER_KEYRING_PASSPHRASE", "CIFER_KEYRING_BACKEND", "CIFER_HOME"]) {
-      if (!(opts.env && k in opts.env)) delete env[k];
-    }
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, [...CLI, ...args], {
-      cwd: ROOT,
-      env: env as NodeJS.ProcessEnv,
-      stdio: "pipe",
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`cifer ${args.join(" ")} timed out`));
-    }, RUN_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? "");
-  });
+): Promise<CliRun> {
+  return runCli(args, { ...opts, env: { CIFER_NODE: DEAD_NODE, ...opts.env }, timeoutMs: RUN_TIMEOUT_MS });
 }
 
 /** The failure policy: non-zero exit, exactly one line on stderr, an "Error: " line, no stack trace. */
-function assertOneLineError(r: Run, pattern?: RegExp): void {
+function assertOneLineError(r: CliRun, pattern?: RegExp): void {
   assert.notEqual(r.code, 0, `expected a failure, got exit 0; stdout=${r.stdout}`);
   const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
   assert.equal(lines.length, 1, `expected exactly one stderr line, got:\n${r.stderr}`);

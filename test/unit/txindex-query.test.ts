@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TxQueryError, TxQueryErrorCode } from "../../chain/txindex/errors.ts";
-import { MAX_CONDITIONS, MAX_QUERY_BYTES, formatTxQuery, parseTxQuery } from "../../chain/txindex/query.ts";
+import {
+  type Condition,
+  MAX_CONDITIONS,
+  MAX_QUERY_BYTES,
+  formatTxQuery,
+  parseTxQuery,
+} from "../../chain/txindex/query.ts";
 
 function rejects(q: string, code: TxQueryErrorCode, message: RegExp): void {
   assert.throws(
@@ -17,44 +23,35 @@ function rejects(q: string, code: TxQueryErrorCode, message: RegExp): void {
 
 describe("txindex query parser", () => {
   it("parses every operator and operand type", () => {
-    assert.deepEqual(parseTxQuery("tx.height=5").conditions, [
-      { key: "tx.height", op: "=", operand: { type: "number", text: "5" } },
-    ]);
-    assert.deepEqual(parseTxQuery("message.sender = 'cif1abc'").conditions, [
-      { key: "message.sender", op: "=", operand: { type: "string", value: "cif1abc" } },
-    ]);
-    assert.deepEqual(parseTxQuery("a.b < 1.5").conditions[0], {
-      key: "a.b",
-      op: "<",
-      operand: { type: "number", text: "1.5" },
-    });
-    assert.equal(parseTxQuery("a.b <= 1").conditions[0]!.op, "<=");
-    assert.equal(parseTxQuery("a.b > 1").conditions[0]!.op, ">");
-    assert.equal(parseTxQuery("a.b >= 1").conditions[0]!.op, ">=");
-    assert.deepEqual(parseTxQuery("transfer.recipient CONTAINS 'cif1'").conditions[0], {
-      key: "transfer.recipient",
-      op: "CONTAINS",
-      operand: { type: "string", value: "cif1" },
-    });
-    assert.deepEqual(parseTxQuery("message.action EXISTS").conditions[0], {
-      key: "message.action",
-      op: "EXISTS",
-    });
-    assert.deepEqual(parseTxQuery("block.time >= TIME 2013-05-03T14:45:00Z").conditions[0], {
-      key: "block.time",
-      op: ">=",
-      operand: { type: "time", text: "2013-05-03T14:45:00Z" },
-    });
-    assert.deepEqual(parseTxQuery("block.time < TIME 2013-05-03T14:45:00+02:00").conditions[0], {
-      key: "block.time",
-      op: "<",
-      operand: { type: "time", text: "2013-05-03T14:45:00+02:00" },
-    });
-    assert.deepEqual(parseTxQuery("block.date = DATE 2013-05-03").conditions[0], {
-      key: "block.date",
-      op: "=",
-      operand: { type: "date", text: "2013-05-03" },
-    });
+    const cases: Array<[string, Condition]> = [
+      ["tx.height=5", { key: "tx.height", op: "=", operand: { type: "number", text: "5" } }],
+      [
+        "message.sender = 'cif1abc'",
+        { key: "message.sender", op: "=", operand: { type: "string", value: "cif1abc" } },
+      ],
+      ["a.b < 1.5", { key: "a.b", op: "<", operand: { type: "number", text: "1.5" } }],
+      ["a.b <= 1", { key: "a.b", op: "<=", operand: { type: "number", text: "1" } }],
+      ["a.b > 1", { key: "a.b", op: ">", operand: { type: "number", text: "1" } }],
+      ["a.b >= 1", { key: "a.b", op: ">=", operand: { type: "number", text: "1" } }],
+      [
+        "transfer.recipient CONTAINS 'cif1'",
+        { key: "transfer.recipient", op: "CONTAINS", operand: { type: "string", value: "cif1" } },
+      ],
+      ["message.action EXISTS", { key: "message.action", op: "EXISTS" }],
+      [
+        "block.time >= TIME 2013-05-03T14:45:00Z",
+        { key: "block.time", op: ">=", operand: { type: "time", text: "2013-05-03T14:45:00Z" } },
+      ],
+      [
+        "block.time < TIME 2013-05-03T14:45:00+02:00",
+        { key: "block.time", op: "<", operand: { type: "time", text: "2013-05-03T14:45:00+02:00" } },
+      ],
+      [
+        "block.date = DATE 2013-05-03",
+        { key: "block.date", op: "=", operand: { type: "date", text: "2013-05-03" } },
+      ],
+    ];
+    for (const [q, want] of cases) assert.deepEqual(parseTxQuery(q).conditions, [want], q);
   });
 
   it("parses conjunctions in order, with free whitespace", () => {

@@ -90,6 +90,16 @@ function results(evs: Ev[][]): ExecTxResult[] {
 
 type Loc = [number, number];
 const ALL: Loc[] = BLOCKS.flatMap(([h, txs]) => txs.map((_, i) => [Number(h), i] as Loc));
+/** Every tx of block 1, and of block 2. */
+const AT_1: Loc[] = [
+  [1, 0],
+  [1, 1],
+];
+const AT_2: Loc[] = [
+  [2, 0],
+  [2, 1],
+  [2, 2],
+];
 
 describe("TxIndexer", () => {
   let dir: string;
@@ -101,21 +111,22 @@ describe("TxIndexer", () => {
     db = new LevelDB(dir);
     await db.open();
     idx = new TxIndexer(db);
-    for (const [h, txs] of BLOCKS) {
-      await db.write(
-        idx.opsForBlock(
-          h,
-          txs.map((_, i) => txBytes(h, i)),
-          results(txs),
-        ),
-      );
-    }
+    for (const [h, txs] of BLOCKS) await db.write(blockOps(h, txs));
   });
 
   after(async () => {
     await db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The index writes of a block of fake txs. */
+  function blockOps(h: bigint, txs: Ev[][]) {
+    return idx.opsForBlock(
+      h,
+      txs.map((_, i) => txBytes(h, i)),
+      results(txs),
+    );
+  }
 
   async function find(q: string, order: "asc" | "desc" = "asc", ix = idx): Promise<Loc[]> {
     const r = await ix.search(q, 1, 100, order);
@@ -135,16 +146,8 @@ describe("TxIndexer", () => {
 
   it("writes only put ops under x/, deterministically", () => {
     const [h, txs] = BLOCKS[1]!;
-    const a = idx.opsForBlock(
-      h,
-      txs.map((_, i) => txBytes(h, i)),
-      results(txs),
-    );
-    const b = idx.opsForBlock(
-      h,
-      txs.map((_, i) => txBytes(h, i)),
-      results(txs),
-    );
+    const a = blockOps(h, txs);
+    const b = blockOps(h, txs);
     assert.deepEqual(a, b);
     for (const op of a) {
       assert.equal(op.type, "put");
@@ -185,26 +188,10 @@ describe("TxIndexer", () => {
   });
 
   it("searches by tx.height with = and ranges", async () => {
-    assert.deepEqual(await find("tx.height=2"), [
-      [2, 0],
-      [2, 1],
-      [2, 2],
-    ]);
-    assert.deepEqual(await find("tx.height>=2 AND tx.height<4"), [
-      [2, 0],
-      [2, 1],
-      [2, 2],
-      [3, 0],
-    ]);
-    assert.deepEqual(await find("tx.height > 1.5 AND tx.height <= 2.5"), [
-      [2, 0],
-      [2, 1],
-      [2, 2],
-    ]);
-    assert.deepEqual(await find("tx.height < 2"), [
-      [1, 0],
-      [1, 1],
-    ]);
+    assert.deepEqual(await find("tx.height=2"), AT_2);
+    assert.deepEqual(await find("tx.height>=2 AND tx.height<4"), [...AT_2, [3, 0]]);
+    assert.deepEqual(await find("tx.height > 1.5 AND tx.height <= 2.5"), AT_2);
+    assert.deepEqual(await find("tx.height < 2"), AT_1);
     assert.deepEqual(await find("tx.height > 5"), [[Number(BIG_HEIGHT), 0]]);
     assert.deepEqual(await find(`tx.height = ${BIG_HEIGHT}`), [[Number(BIG_HEIGHT), 0]]);
     assert.deepEqual(await find("tx.height = 2.5"), []);
@@ -266,11 +253,7 @@ describe("TxIndexer", () => {
     ]);
     assert.deepEqual(await find("transfer.recipient CONTAINS '/1/'"), [[2, 2]]);
     assert.deepEqual(await find("fl.memo CONTAINS '\u0000'"), [[2, 0]]);
-    assert.deepEqual(await find("message.sender CONTAINS 'cif1' AND tx.height=2"), [
-      [2, 0],
-      [2, 1],
-      [2, 2],
-    ]);
+    assert.deepEqual(await find("message.sender CONTAINS 'cif1' AND tx.height=2"), AT_2);
     assert.deepEqual(await find("transfer.recipient CONTAINS 'dave'"), []);
   });
 
@@ -407,10 +390,7 @@ describe("TxIndexer", () => {
       [5, 4],
     ]);
     assert.deepEqual(await find("tx.height=5 AND message.sender='cif1dave'", "asc", small), [[5, 4]]);
-    assert.deepEqual(await find("tx.height=1", "asc", small), [
-      [1, 0],
-      [1, 1],
-    ]);
+    assert.deepEqual(await find("tx.height=1", "asc", small), AT_1);
 
     const stingy = new TxIndexer(db, { maxScannedEntries: 3 });
     await rejects(
