@@ -1,25 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Block as BlockCodec } from "cosmjs-types/tendermint/types/block";
 import type { BlockStore } from "../blockstore/block-store.ts";
-import { sha256 } from "../crypto/hash.ts";
-import { merkleRoot } from "../crypto/merkle.ts";
 import type { Mempool } from "../mempool/mempool.ts";
 import type { BlockExecutor } from "../state/executor.ts";
-import {
-  BLOCK_PROTOCOL,
-  type Block,
-  BlockIDFlag,
-  blockId,
-  type Commit,
-  commitHash,
-  consensusParamsHash,
-  dataHash,
-  emptyBlockId,
-  validatorsHash,
-} from "../types/block.ts";
-import { compareTimestamps, timestampFromMillis } from "../types/time.ts";
+import { type Block, BlockIDFlag, blockId, type Commit } from "../types/block.ts";
+import { timestampFromMillis } from "../types/time.ts";
 import { SignedMsgType, voteSignBytes } from "../types/vote.ts";
 import { writeFileAtomicSync } from "../util/fs.ts";
+import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "./block-builder.ts";
 import { type FilePrivValidator, SignStep } from "./priv-validator.ts";
 
 export interface SoloProducerOptions {
@@ -124,38 +112,15 @@ export class SoloProducer {
   private async propose(height: bigint): Promise<Block> {
     const { executor, mempool, blockStore, signer } = this.o;
     const state = executor.state;
-    const params = state.consensusParams;
-    let time = timestampFromMillis(this.now());
-    if (state.lastBlockHeight > 0n && compareTimestamps(time, state.lastBlockTime) <= 0) {
-      time = { seconds: state.lastBlockTime.seconds, nanos: state.lastBlockTime.nanos + 1_000_000 };
-      if (time.nanos >= 1_000_000_000)
-        time = { seconds: time.seconds + 1n, nanos: time.nanos - 1_000_000_000 };
-    }
-    // Leave room for the header and last commit in the byte limit.
-    const txs = mempool.reap(Number(params.blockMaxBytes) - 16_384, params.blockMaxGas).map((t) => t.bytes);
-    const lastCommit = height > state.initialHeight ? await blockStore.commit(height - 1n) : undefined;
-    const vhash = validatorsHash(state.validators);
-    const block: Block = {
-      header: {
-        version: { block: BLOCK_PROTOCOL, app: 0n },
-        chainId: state.chainId,
-        height,
-        time,
-        lastBlockId: state.lastBlockHeight > 0n ? state.lastBlockId : emptyBlockId(),
-        lastCommitHash: commitHash(lastCommit),
-        dataHash: dataHash(txs),
-        validatorsHash: vhash,
-        nextValidatorsHash: vhash,
-        consensusHash: consensusParamsHash(params.blockMaxBytes, params.blockMaxGas),
-        appHash: state.appHash,
-        lastResultsHash: state.lastBlockHeight > 0n ? state.lastResultsHash : sha256(),
-        evidenceHash: merkleRoot([]),
-        proposerAddress: signer.address,
-      },
-      data: { txs },
-      evidence: { evidence: [] },
-      lastCommit: lastCommit ?? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] },
-    };
+    const maxBytes = Number(state.consensusParams.blockMaxBytes) - BLOCK_OVERHEAD_BYTES;
+    const block = buildBlock({
+      state,
+      height,
+      time: nextBlockTime(state, timestampFromMillis(this.now())),
+      txs: mempool.reap(maxBytes, state.consensusParams.blockMaxGas).map((t) => t.bytes),
+      lastCommit: height > state.initialHeight ? await blockStore.commit(height - 1n) : undefined,
+      proposerAddress: signer.address,
+    });
     writeFileAtomicSync(this.o.pendingBlockPath, BlockCodec.encode(block).finish());
     return block;
   }
