@@ -11,10 +11,10 @@ import { join, resolve } from "node:path";
 import { StargateClient } from "@cosmjs/stargate";
 import { Command, CommanderError, Option } from "commander";
 import { formatCif } from "../client/amounts.ts";
-import { initNodeHome } from "../chain/node/init.ts";
 import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../chain/wiring/genesis.ts";
 import { watchLauncher } from "./launcher-watch.ts";
 import { assertPortFree, waitForHeight } from "./net.ts";
+import { createNetwork, portsOf } from "./network.ts";
 import { describeExit, type ExitInfo, tailLog, ValidatorProcess } from "./supervisor.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -46,11 +46,7 @@ interface Options {
   explicit: Set<string>;
 }
 
-/** Validator i: RPC on P+10i, P2P on P-1+10i. */
-export const portsOf = (basePort: number, i: number) => ({
-  rpc: basePort + 10 * i,
-  p2p: basePort - 1 + 10 * i,
-});
+export { portsOf };
 
 function parseIntOpt(value: string, what: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(value))
@@ -165,21 +161,29 @@ function reset(home: string): void {
 }
 
 /** Creates the network, or checks that an existing one matches the options. Returns the effective settings. */
-async function prepare(o: Options): Promise<{ basePort: number; chainId: string; created: boolean }> {
+async function prepare(
+  o: Options,
+): Promise<{ basePort: number; chainId: string; created: boolean; validators: number }> {
   if (o.reset) reset(o.home);
   const marker = readMarker(o.home);
-  const nodeHome = join(o.home, "node0");
-  if (marker && existsSync(join(nodeHome, "config", "config.json"))) {
+  if (marker && existsSync(join(o.home, "node0", "config", "config.json"))) {
     const mismatch = (flag: string, was: unknown) =>
       new UsageError(
         `${o.home} was created with ${flag} ${was}; pass the same value, or --reset to recreate the network`,
       );
+    if (o.explicit.has("validators") && marker.validators !== o.validators)
+      throw mismatch("--validators", marker.validators);
     if (o.explicit.has("basePort") && marker.base_port !== o.basePort)
       throw mismatch("--base-port", marker.base_port);
     if (o.explicit.has("blockIntervalMs") && marker.block_interval_ms !== o.blockIntervalMs) {
       throw mismatch("--block-interval-ms", marker.block_interval_ms ?? "(default)");
     }
-    return { basePort: marker.base_port, chainId: marker.chain_id, created: false };
+    return {
+      basePort: marker.base_port,
+      chainId: marker.chain_id,
+      created: false,
+      validators: marker.validators,
+    };
   }
   if (existsSync(o.home) && readdirSync(o.home).length > 0 && !marker) {
     throw new Error(`${o.home} exists and is not a testnet home; choose another --home`);
@@ -189,14 +193,11 @@ async function prepare(o: Options): Promise<{ basePort: number; chainId: string;
     rmSync(o.home, { recursive: true, force: true });
   }
   mkdirSync(o.home, { recursive: true });
-  const { rpc, p2p } = portsOf(o.basePort, 0);
-  await initNodeHome({
-    home: nodeHome,
-    moniker: "node0",
+  await createNetwork({
+    home: o.home,
+    validators: o.validators,
+    basePort: o.basePort,
     chainId: DEFAULT_CHAIN_ID,
-    rpcHost: "127.0.0.1",
-    rpcPort: rpc,
-    p2pPort: p2p,
     ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
   });
   const m: Marker = {
@@ -208,11 +209,12 @@ async function prepare(o: Options): Promise<{ basePort: number; chainId: string;
     created_at: new Date().toISOString(),
   };
   writeFileSync(join(o.home, MARKER), `${JSON.stringify(m, null, 2)}\n`);
-  return { basePort: o.basePort, chainId: DEFAULT_CHAIN_ID, created: true };
+  return { basePort: o.basePort, chainId: DEFAULT_CHAIN_ID, created: true, validators: o.validators };
 }
 
 async function printSummary(o: {
   rpcUrl: string;
+  rpcUrls: string[];
   chainId: string;
   home: string;
   logs: string[];
@@ -230,10 +232,10 @@ async function printSummary(o: {
   const nodeFlag = o.rpcUrl === "http://127.0.0.1:26657" ? "" : ` --node ${o.rpcUrl}`;
   const w = (s = "") => process.stdout.write(`${s}\n`);
   w();
-  w("Cifer testnet is running (1 validator)");
+  w(`Cifer testnet is running (${o.rpcUrls.length} validator${o.rpcUrls.length === 1 ? "" : "s"})`);
   w();
   w(`  chain id  ${o.chainId}`);
-  w(`  RPC       ${o.rpcUrl}`);
+  for (const [i, url] of o.rpcUrls.entries()) w(`  RPC       ${url}  (node${i})`);
   w(`  home      ${o.home}`);
   for (const l of o.logs) w(`  log       ${l}`);
   w();
@@ -256,18 +258,23 @@ async function printSummary(o: {
 
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
-  const { basePort, chainId, created } = await prepare(opts);
+  const { basePort, chainId, created, validators: count } = await prepare(opts);
   const home = opts.home;
   process.stderr.write(`${created ? "created" : "reusing"} testnet home ${home}\n`);
 
-  const { rpc, p2p } = portsOf(basePort, 0);
-  await assertPortFree(rpc, "127.0.0.1", "RPC");
-  await assertPortFree(p2p, "0.0.0.0", "P2P");
-
-  const rpcUrl = `http://127.0.0.1:${rpc}`;
-  const validators = [
-    new ValidatorProcess({ name: "node0", home: join(home, "node0"), rpcUrl }, { cwd: ROOT, args: CLI_ARGS }),
-  ];
+  const validators: ValidatorProcess[] = [];
+  for (let i = 0; i < count; i++) {
+    const { rpc, p2p } = portsOf(basePort, i);
+    await assertPortFree(rpc, "127.0.0.1", "RPC");
+    await assertPortFree(p2p, "127.0.0.1", "P2P");
+    validators.push(
+      new ValidatorProcess(
+        { name: `node${i}`, home: join(home, `node${i}`), rpcUrl: `http://127.0.0.1:${rpc}` },
+        { cwd: ROOT, args: CLI_ARGS },
+      ),
+    );
+  }
+  const rpcUrl = validators[0]!.spec.rpcUrl;
 
   let shuttingDown = false;
   let failure: Error | undefined;
@@ -339,6 +346,7 @@ async function main(argv: string[]): Promise<number> {
   if (!shuttingDown) {
     await printSummary({
       rpcUrl,
+      rpcUrls: validators.map((v) => v.spec.rpcUrl),
       chainId,
       home,
       logs: validators.map((v) => v.logPath),
