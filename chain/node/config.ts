@@ -27,9 +27,31 @@ export interface NodeConfig {
     maxTxsPerSender: number;
     cacheSize: number;
   };
-  consensus: { blockIntervalMs: number };
+  consensus: ConsensusTimeouts & { blockIntervalMs: number };
   app: { minimumGasPrices: GasPrice[]; minimumGasPricesText: string };
 }
+
+/**
+ * Round timeouts of the consensus engine (CometBFT's timeout_* settings): each step waits
+ * base + delta * round, so rounds that fail get longer. block_interval_ms is timeout_commit.
+ */
+export interface ConsensusTimeouts {
+  proposeMs: number;
+  proposeDeltaMs: number;
+  prevoteMs: number;
+  prevoteDeltaMs: number;
+  precommitMs: number;
+  precommitDeltaMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ConsensusTimeouts = {
+  proposeMs: 3000,
+  proposeDeltaMs: 500,
+  prevoteMs: 1000,
+  prevoteDeltaMs: 500,
+  precommitMs: 1000,
+  precommitDeltaMs: 500,
+};
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
@@ -63,7 +85,15 @@ export function defaultConfigJson(o: {
       max_txs_per_sender: 500,
       cache_size: 20_000,
     },
-    consensus: { block_interval_ms: o.blockIntervalMs ?? 1000 },
+    consensus: {
+      block_interval_ms: o.blockIntervalMs ?? 1000,
+      timeout_propose_ms: DEFAULT_TIMEOUTS.proposeMs,
+      timeout_propose_delta_ms: DEFAULT_TIMEOUTS.proposeDeltaMs,
+      timeout_prevote_ms: DEFAULT_TIMEOUTS.prevoteMs,
+      timeout_prevote_delta_ms: DEFAULT_TIMEOUTS.prevoteDeltaMs,
+      timeout_precommit_ms: DEFAULT_TIMEOUTS.precommitMs,
+      timeout_precommit_delta_ms: DEFAULT_TIMEOUTS.precommitDeltaMs,
+    },
     app: { minimum_gas_prices: "0.0025ucif" },
   };
 }
@@ -99,6 +129,7 @@ export function parseConfig(json: unknown): NodeConfig {
     } catch (e) {
       throw new ConfigError(`app.minimum_gas_prices: ${(e as Error).message}`);
     }
+    const ms = (v: unknown, name: string, d: number) => int(v ?? d, `consensus.${name}`, 1, 600_000);
     const rpcAddr = laddr(rpc.laddr ?? "tcp://127.0.0.1:26657", "rpc.laddr");
     const p2pAddr = laddr(p2p.laddr ?? "tcp://0.0.0.0:26656", "p2p.laddr");
     return {
@@ -135,6 +166,24 @@ export function parseConfig(json: unknown): NodeConfig {
       },
       consensus: {
         blockIntervalMs: int(cs.block_interval_ms ?? 1000, "consensus.block_interval_ms", 10, 600_000),
+        proposeMs: ms(cs.timeout_propose_ms, "timeout_propose_ms", DEFAULT_TIMEOUTS.proposeMs),
+        proposeDeltaMs: ms(
+          cs.timeout_propose_delta_ms,
+          "timeout_propose_delta_ms",
+          DEFAULT_TIMEOUTS.proposeDeltaMs,
+        ),
+        prevoteMs: ms(cs.timeout_prevote_ms, "timeout_prevote_ms", DEFAULT_TIMEOUTS.prevoteMs),
+        prevoteDeltaMs: ms(
+          cs.timeout_prevote_delta_ms,
+          "timeout_prevote_delta_ms",
+          DEFAULT_TIMEOUTS.prevoteDeltaMs,
+        ),
+        precommitMs: ms(cs.timeout_precommit_ms, "timeout_precommit_ms", DEFAULT_TIMEOUTS.precommitMs),
+        precommitDeltaMs: ms(
+          cs.timeout_precommit_delta_ms,
+          "timeout_precommit_delta_ms",
+          DEFAULT_TIMEOUTS.precommitDeltaMs,
+        ),
       },
       app: { minimumGasPrices, minimumGasPricesText: gasText },
     };

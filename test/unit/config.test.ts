@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ConfigError, defaultConfigJson, parseConfig } from "../../chain/node/config.ts";
+
+test("the default config parses to the documented defaults", () => {
+  const c = parseConfig(defaultConfigJson({ moniker: "n0" }));
+  assert.equal(c.rpc.host, "127.0.0.1");
+  assert.equal(c.rpc.port, 26657);
+  assert.equal(c.p2p.port, 26656);
+  assert.equal(c.app.minimumGasPricesText, "0.0025ucif");
+  assert.equal(c.consensus.blockIntervalMs, 1000);
+  assert.equal(c.consensus.proposeMs, 3000);
+  assert.equal(c.mempool.maxTxBytes, 1_048_576);
+});
+
+test("a bad config is refused with the field named", () => {
+  const base = defaultConfigJson({ moniker: "n0" }) as Record<string, Record<string, unknown>>;
+  const cases: Array<[(c: Record<string, Record<string, unknown>>) => void, RegExp]> = [
+    [(c) => (c.rpc!.laddr = "127.0.0.1:26657"), /rpc.laddr: expected tcp:\/\/HOST:PORT/],
+    [(c) => (c.rpc!.laddr = "tcp://127.0.0.1:70000"), /rpc.laddr/],
+    [(c) => (c.mempool!.size = 0), /mempool.size: must be between 1/],
+    [(c) => (c.mempool!.max_tx_bytes = "lots"), /mempool.max_tx_bytes/],
+    [(c) => (c.app!.minimum_gas_prices = "cheap"), /app.minimum_gas_prices: invalid gas price/],
+    [(c) => (c.consensus!.timeout_propose_ms = -1), /consensus.timeout_propose_ms/],
+    [(c) => Object.assign(c, { log_level: "loud" }), /log_level/],
+    [(c) => Object.assign(c, { moniker: 7 }), /moniker: expected a string/],
+  ];
+  for (const [mutate, msg] of cases) {
+    const c = structuredClone(base);
+    mutate(c);
+    assert.throws(
+      () => parseConfig(c),
+      (e: Error) => e instanceof ConfigError && msg.test(e.message),
+    );
+  }
+});
