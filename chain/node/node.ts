@@ -1,31 +1,24 @@
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import type { App } from "../app/app.ts";
-import { BlockStore } from "../blockstore/block-store.ts";
 import { FilePrivValidator, loadEd25519KeyFile } from "../consensus/priv-validator.ts";
 import { SoloProducer } from "../consensus/solo-producer.ts";
-import { bytesEqual, sha256, toHexUpper, utf8 } from "../crypto/hash.ts";
+import { bytesEqual, sha256 } from "../crypto/hash.ts";
 import { type GenesisDoc, parseGenesisDoc } from "../genesis/genesis-doc.ts";
-import { Mempool } from "../mempool/mempool.ts";
 import { startRpcServer } from "../rpc/server.ts";
-import { type ChainState, chainStateOp, loadChainState } from "../state/chain-state.ts";
-import { BlockExecutor, blockInfoOf } from "../state/executor.ts";
-import { STATE_PREFIX, stateOps } from "../state/prefixes.ts";
-import { nextAppHash } from "../store/app-hash.ts";
+import type { ChainState } from "../state/chain-state.ts";
+import type { BlockExecutor } from "../state/executor.ts";
 import type { KVReader } from "../store/kv.ts";
-import { type BatchOp, LevelDB } from "../store/level-db.ts";
-import { ReadCache } from "../store/read-cache.ts";
-import { TxIndexer } from "../txindex/indexer.ts";
-import { emptyBlockId } from "../types/block.ts";
+import { LevelDB } from "../store/level-db.ts";
 import { type LogLevel, type NodeConfig, loadConfig } from "./config.ts";
 import { type HomePaths, homePaths } from "./home.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { nodeIdOf } from "./node-key.ts";
 import { NodeRpcBackend } from "./rpc-backend.ts";
+import { type ChainCore, openChainCore } from "./chain-core.ts";
 
 export type AppFactory = (o: { chainId: string; committed: KVReader; config: NodeConfig }) => App;
 
-const GENESIS_HASH_KEY = utf8("m/genesis_sha256");
 const VERSION = "0.1.0";
 
 export class NodeStartError extends Error {}
@@ -97,34 +90,28 @@ export class CiferNode {
       );
     }
     this.db = db;
-    const stateCache = new ReadCache(db.view(STATE_PREFIX));
-    const app = this.createApp({ chainId: genesis.chainId, committed: stateCache, config });
-    let state = await loadChainState(db);
-    if (!state) state = await this.initChain(db, app, stateCache);
-    else {
-      const stored = await db.get(GENESIS_HASH_KEY);
-      if (stored && !bytesEqual(stored, this.genesisHash)) {
-        throw new NodeStartError(
-          `${paths.genesis} differs from the genesis this chain was started with; restore it or reset the data folder`,
-        );
-      }
-      log.info("resuming", { height: state.lastBlockHeight, app_hash: toHexUpper(state.appHash) });
+    let core: ChainCore;
+    try {
+      core = await openChainCore({
+        db,
+        genesis,
+        genesisHash: this.genesisHash,
+        createApp: (committed) => this.createApp({ chainId: genesis.chainId, committed, config }),
+        mempoolLimits: {
+          size: config.mempool.size,
+          maxTxsBytes: config.mempool.maxTxsBytes,
+          maxTxsPerSender: config.mempool.maxTxsPerSender,
+          maxTxBytes: config.mempool.maxTxBytes,
+          cacheSize: config.mempool.cacheSize,
+        },
+        log,
+      });
+    } catch (e) {
+      throw new NodeStartError(`${paths.genesis}: ${(e as Error).message}`);
     }
-    const blockStore = new BlockStore(db);
-    const indexer = new TxIndexer(db);
-    const mempool = new Mempool(app, {
-      size: config.mempool.size,
-      maxTxsBytes: config.mempool.maxTxsBytes,
-      maxTxsPerSender: config.mempool.maxTxsPerSender,
-      maxTxBytes: config.mempool.maxTxBytes,
-      cacheSize: config.mempool.cacheSize,
-    });
-    const executor = new BlockExecutor({ db, app, blockStore, indexer, mempool, stateCache }, state);
+    const { app, blockStore, indexer, mempool, executor } = core;
     this.executor = executor;
-    if (state.lastBlockHeight > 0n) {
-      const last = await blockStore.block(state.lastBlockHeight);
-      if (last) app.afterCommit(blockInfoOf(state.chainId, last));
-    }
+    const state = executor.state;
 
     const backend = new NodeRpcBackend({
       app,
@@ -179,43 +166,6 @@ export class CiferNode {
         "this node's key is not in the validator set; it serves the chain but produces no blocks (block sync comes with the consensus engine)",
       );
     }
-  }
-
-  /** Applies genesis: module state, then the chain state at height 0, in one batch. */
-  private async initChain(db: LevelDB, app: App, stateCache: ReadCache): Promise<ChainState> {
-    const g = this.genesis;
-    const info = {
-      chainId: g.chainId,
-      height: g.initialHeight - 1n,
-      timeSeconds: g.genesisTime.seconds,
-      timeNanos: g.genesisTime.nanos,
-    };
-    const writes = await app.initChain(g.appState, info);
-    const appHash = nextAppHash(new Uint8Array(), 0n, writes);
-    if (g.appHash.length > 0 && !bytesEqual(g.appHash, appHash)) {
-      throw new NodeStartError(
-        `genesis app_hash ${toHexUpper(g.appHash)} does not match the state it describes (${toHexUpper(appHash)})`,
-      );
-    }
-    const state: ChainState = {
-      chainId: g.chainId,
-      initialHeight: g.initialHeight,
-      genesisTime: g.genesisTime,
-      lastBlockHeight: 0n,
-      lastBlockId: emptyBlockId(),
-      lastBlockTime: g.genesisTime,
-      appHash,
-      lastResultsHash: sha256(),
-      validators: g.validators,
-      consensusParams: g.consensusParams,
-    };
-    const ops: BatchOp[] = stateOps(writes);
-    ops.push(chainStateOp(state), { type: "put", key: GENESIS_HASH_KEY, value: this.genesisHash });
-    await db.write(ops);
-    stateCache.applyCommitted(writes);
-    app.afterCommit(info);
-    this.log.info("initialised chain from genesis", { chain_id: g.chainId, app_hash: toHexUpper(appHash) });
-    return state;
   }
 
   /** Clean shutdown: finish the block in progress, stop serving, close the database. */

@@ -1,0 +1,109 @@
+import type { App } from "../app/app.ts";
+import { BlockStore } from "../blockstore/block-store.ts";
+import { bytesEqual, sha256, toHexUpper, utf8 } from "../crypto/hash.ts";
+import type { GenesisDoc } from "../genesis/genesis-doc.ts";
+import { Mempool, type MempoolLimits } from "../mempool/mempool.ts";
+import { type ChainState, chainStateOp, loadChainState } from "../state/chain-state.ts";
+import { BlockExecutor, blockInfoOf } from "../state/executor.ts";
+import { STATE_PREFIX, stateOps } from "../state/prefixes.ts";
+import { nextAppHash } from "../store/app-hash.ts";
+import type { KVReader } from "../store/kv.ts";
+import type { LevelDB } from "../store/level-db.ts";
+import { ReadCache } from "../store/read-cache.ts";
+import { TxIndexer } from "../txindex/indexer.ts";
+import { emptyBlockId } from "../types/block.ts";
+import type { Logger } from "./logger.ts";
+
+const GENESIS_HASH_KEY = utf8("m/genesis_sha256");
+
+export class ChainCoreError extends Error {}
+
+/** Storage, app, mempool and executor of one chain over an open LevelDB: everything but networking. */
+export interface ChainCore {
+  app: App;
+  blockStore: BlockStore;
+  indexer: TxIndexer;
+  mempool: Mempool;
+  executor: BlockExecutor;
+}
+
+/**
+ * Opens the chain in `db`: applies genesis on first use (module state and the chain state at height
+ * 0, in one batch), or resumes from the last committed block after checking that the genesis file is
+ * the one the chain started with.
+ */
+export async function openChainCore(o: {
+  db: LevelDB;
+  genesis: GenesisDoc;
+  /** sha256 of the genesis file as read. */
+  genesisHash: Uint8Array;
+  createApp: (committed: KVReader) => App;
+  mempoolLimits?: MempoolLimits;
+  log: Logger;
+}): Promise<ChainCore> {
+  const { db, log } = o;
+  const stateCache = new ReadCache(db.view(STATE_PREFIX));
+  const app = o.createApp(stateCache);
+  let state = await loadChainState(db);
+  if (!state) state = await initChain(o, app, stateCache);
+  else {
+    const stored = await db.get(GENESIS_HASH_KEY);
+    if (stored && !bytesEqual(stored, o.genesisHash)) {
+      throw new ChainCoreError(
+        "the genesis file differs from the genesis this chain was started with; restore it or reset the data folder",
+      );
+    }
+    log.info("resuming", { height: state.lastBlockHeight, app_hash: toHexUpper(state.appHash) });
+  }
+  const blockStore = new BlockStore(db);
+  const indexer = new TxIndexer(db);
+  const mempool = new Mempool(app, o.mempoolLimits);
+  const executor = new BlockExecutor({ db, app, blockStore, indexer, mempool, stateCache }, state);
+  if (state.lastBlockHeight > 0n) {
+    const last = await blockStore.block(state.lastBlockHeight);
+    if (last) app.afterCommit(blockInfoOf(state.chainId, last));
+  }
+  return { app, blockStore, indexer, mempool, executor };
+}
+
+async function initChain(
+  o: { db: LevelDB; genesis: GenesisDoc; genesisHash: Uint8Array; log: Logger },
+  app: App,
+  stateCache: ReadCache,
+): Promise<ChainState> {
+  const g = o.genesis;
+  const info = {
+    chainId: g.chainId,
+    height: g.initialHeight - 1n,
+    timeSeconds: g.genesisTime.seconds,
+    timeNanos: g.genesisTime.nanos,
+  };
+  const writes = await app.initChain(g.appState, info);
+  const appHash = nextAppHash(new Uint8Array(), 0n, writes);
+  if (g.appHash.length > 0 && !bytesEqual(g.appHash, appHash)) {
+    throw new ChainCoreError(
+      `genesis app_hash ${toHexUpper(g.appHash)} does not match the state it describes (${toHexUpper(appHash)})`,
+    );
+  }
+  const state: ChainState = {
+    chainId: g.chainId,
+    initialHeight: g.initialHeight,
+    genesisTime: g.genesisTime,
+    lastBlockHeight: 0n,
+    lastBlockId: emptyBlockId(),
+    lastBlockTime: g.genesisTime,
+    appHash,
+    lastResultsHash: sha256(),
+    validators: g.validators,
+    consensusParams: g.consensusParams,
+  };
+  await o.db.write([
+    ...stateOps(writes),
+    chainStateOp(state),
+    { type: "put", key: GENESIS_HASH_KEY, value: o.genesisHash },
+  ]);
+  stateCache.applyCommitted(writes);
+  app.afterCommit(info);
+  o.log.info("initialised chain from genesis", { chain_id: g.chainId, app_hash: toHexUpper(appHash) });
+  return state;
+}
