@@ -15,6 +15,22 @@ export interface BlockInfo {
   /** Block time from the header (never the wall clock): unix seconds and nanos. */
   timeSeconds: bigint;
   timeNanos: number;
+  /**
+   * Misbehaviour proven by the evidence in this block (ABCI's FinalizeBlock misbehavior), for the
+   * modules that punish it (staking, reputation) in their begin-block hook.
+   */
+  misbehavior?: Misbehavior[];
+}
+
+export interface Misbehavior {
+  type: "duplicate_vote";
+  /** Consensus address of the validator (20 bytes). */
+  validatorAddress: Uint8Array;
+  validatorPower: bigint;
+  /** Height of the equivocation. */
+  height: bigint;
+  timeSeconds: bigint;
+  totalVotingPower: bigint;
 }
 
 /**

@@ -5,6 +5,8 @@ import type { BlockInfo } from "../app/context.ts";
 import type { AbciEvent } from "../app/events.ts";
 import type { BlockStore } from "../blockstore/block-store.ts";
 import type { Mempool } from "../mempool/mempool.ts";
+import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
+import { misbehaviorOf } from "../evidence/pool.ts";
 import { nextAppHash } from "../store/app-hash.ts";
 import type { Write } from "../store/cache-store.ts";
 import type { BatchOp, LevelDB } from "../store/level-db.ts";
@@ -61,6 +63,8 @@ export class BlockExecutor {
       mempool: Mempool;
       /** The committed-state read cache, updated once the block is durable. */
       stateCache?: { applyCommitted(writes: Write[]): void };
+      /** Remembers committed evidence (in the block's batch) so it is never punished twice. */
+      evidence?: { commitOps(evidence: Evidence[]): BatchOp[]; markCommitted(evidence: Evidence[]): void };
     },
     private current: ChainState,
   ) {}
@@ -83,7 +87,7 @@ export class BlockExecutor {
     const { app, db, blockStore, indexer, mempool } = this.deps;
     const prev = this.current;
     const height = block.header.height;
-    const info = blockInfoOf(prev.chainId, block);
+    const info = { ...blockInfoOf(prev.chainId, block), misbehavior: misbehaviorOf(block.evidence.evidence) };
     const txResults: ExecTxResult[] = [];
     let writes: ReturnType<App["commit"]>;
     try {
@@ -119,8 +123,10 @@ export class BlockExecutor {
     };
     ops.push(...blockStore.opsFor({ block, blockBytes, meta, commit, results }));
     ops.push(...indexer.opsForBlock(height, block.data.txs, txResults));
+    if (this.deps.evidence) ops.push(...this.deps.evidence.commitOps(block.evidence.evidence));
     ops.push(chainStateOp(state));
     await db.write(ops);
+    this.deps.evidence?.markCommitted(block.evidence.evidence);
     this.deps.stateCache?.applyCommitted(writes.writes);
     this.current = state;
     await mempool.update(block.data.txs, () => app.afterCommit(info));
