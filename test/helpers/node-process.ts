@@ -59,6 +59,11 @@ export class TestNode {
     return new TestNode(home, rpcPort);
   }
 
+  /** A node of an existing home (for example one of createNetwork's), not started yet. */
+  static attach(home: string, rpcPort: number): TestNode {
+    return new TestNode(home, rpcPort);
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.rpcPort}`;
   }

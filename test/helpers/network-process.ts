@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createNetwork } from "../../testnet/network.ts";
+import { freePort, TestNode } from "./node-process.ts";
+
+/**
+ * A local network of real node processes built exactly as `pnpm testnet` builds it (one genesis,
+ * loopback persistent peers), on ports found free at creation.
+ */
+export class TestNetwork {
+  private constructor(
+    readonly dir: string,
+    readonly nodes: TestNode[],
+  ) {}
+
+  static async create(validators: number, blockIntervalMs = 300): Promise<TestNetwork> {
+    const dir = mkdtempSync(join(tmpdir(), "cifer-net-"));
+    // createNetwork spaces ports 10 apart from a base; probe a base whose ports are all free.
+    let basePort = 0;
+    for (let attempt = 0; attempt < 20 && basePort === 0; attempt++) {
+      const candidate = 20_000 + ((await freePort()) % 20_000);
+      basePort = candidate;
+      for (let i = 0; i < validators; i++) {
+        if (!(await portFree(candidate + 10 * i)) || !(await portFree(candidate - 1 + 10 * i))) basePort = 0;
+      }
+    }
+    if (basePort === 0) throw new Error("no free port range found for the test network");
+    const homes = await createNetwork({
+      home: dir,
+      validators,
+      basePort,
+      chainId: "cifer-local-1",
+      blockIntervalMs,
+    });
+    return new TestNetwork(
+      dir,
+      homes.map((h) => TestNode.attach(h.home, h.rpcPort)),
+    );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.start()));
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop(10_000)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function portFree(port: number): Promise<boolean> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
