@@ -12,6 +12,8 @@ import type { LevelDB } from "../store/level-db.ts";
 import { ReadCache } from "../store/read-cache.ts";
 import { TxIndexer } from "../txindex/indexer.ts";
 import { emptyBlockId } from "../types/block.ts";
+import { ValidatorSet } from "../consensus/engine/proposer.ts";
+import { nextProposers } from "../state/executor.ts";
 import type { Logger } from "./logger.ts";
 
 const GENESIS_HASH_KEY = utf8("m/genesis_sha256");
@@ -95,6 +97,7 @@ async function initChain(
     appHash,
     lastResultsHash: sha256(),
     validators: g.validators,
+    ...nextProposers(ValidatorSet.fromGenesis(g.validators)),
     consensusParams: g.consensusParams,
   };
   await o.db.write([

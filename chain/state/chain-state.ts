@@ -20,6 +20,12 @@ export interface ChainState {
   appHash: Uint8Array;
   lastResultsHash: Uint8Array;
   validators: Validator[];
+  /**
+   * Proposer priorities of `validators` for the next height, and the proposer their last increment
+   * chose (CometBFT's state.Validators): persisted so a restart picks the same proposers.
+   */
+  proposerPriorities: bigint[];
+  proposerIndex: number;
   consensusParams: ConsensusParams;
 }
 
@@ -36,6 +42,8 @@ interface StateJson {
   appHash: Hex;
   lastResultsHash: Hex;
   validators: { address: Hex; pubKey: Hex; power: string; name: string }[];
+  proposerPriorities: string[];
+  proposerIndex: number;
   consensusParams: Record<keyof ConsensusParams, string>;
 }
 
@@ -59,6 +67,8 @@ export function encodeChainState(s: ChainState): Uint8Array {
       power: v.votingPower.toString(),
       name: v.name ?? "",
     })),
+    proposerPriorities: s.proposerPriorities.map((p) => p.toString()),
+    proposerIndex: s.proposerIndex,
     consensusParams: Object.fromEntries(
       Object.entries(s.consensusParams).map(([k, v]) => [k, v.toString()]),
     ) as StateJson["consensusParams"],
@@ -86,6 +96,8 @@ export function decodeChainState(raw: Uint8Array): ChainState {
       votingPower: BigInt(v.power),
       name: v.name,
     })),
+    proposerPriorities: j.proposerPriorities.map((p) => BigInt(p)),
+    proposerIndex: j.proposerIndex,
     consensusParams: Object.fromEntries(
       Object.entries(j.consensusParams).map(([k, v]) => [k, BigInt(v)]),
     ) as unknown as ConsensusParams,

@@ -6,6 +6,7 @@ import type { AbciEvent } from "../app/events.ts";
 import type { BlockStore } from "../blockstore/block-store.ts";
 import type { Mempool } from "../mempool/mempool.ts";
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
+import { ValidatorSet } from "../consensus/engine/proposer.ts";
 import { misbehaviorOf } from "../evidence/pool.ts";
 import { nextAppHash } from "../store/app-hash.ts";
 import type { Write } from "../store/cache-store.ts";
@@ -38,6 +39,12 @@ export const toExecTxResult = (r: TxResult): ExecTxResult => ({
 });
 
 const toAbciEvent = (e: AbciEvent) => ({ type: e.type, attributes: e.attributes.map((a) => ({ ...a })) });
+
+/** The proposer priorities a state records for the set deciding its next height. */
+export const nextProposers = (set: ValidatorSet) => ({
+  proposerPriorities: [...set.priorities],
+  proposerIndex: set.proposerIndex,
+});
 
 export const blockInfoOf = (chainId: string, b: Block): BlockInfo => ({
   chainId,
@@ -113,6 +120,10 @@ export class BlockExecutor {
       lastBlockTime: block.header.time,
       appHash,
       lastResultsHash: resultsHash(txResults),
+      // The set is fixed until staking changes it at epoch boundaries; its priorities move every block.
+      ...nextProposers(
+        ValidatorSet.withPriorities(prev.validators, prev.proposerPriorities, prev.proposerIndex).next(),
+      ),
     };
     const ops: BatchOp[] = stateOps(writes.writes);
     const meta = {

@@ -8,7 +8,9 @@ import { buildBlock } from "../../chain/consensus/block-builder.ts";
 import { ed25519Address, generateEd25519, signEd25519 } from "../../chain/crypto/ed25519.ts";
 import { sha256, utf8 } from "../../chain/crypto/hash.ts";
 import { DEFAULT_CONSENSUS_PARAMS } from "../../chain/genesis/genesis-doc.ts";
+import { ValidatorSet } from "../../chain/consensus/engine/proposer.ts";
 import type { ChainState } from "../../chain/state/chain-state.ts";
+import { nextProposers } from "../../chain/state/executor.ts";
 import { BlockIDFlag, blockId, emptyBlockId } from "../../chain/types/block.ts";
 import { SignedMsgType, voteSignBytes } from "../../chain/types/vote.ts";
 
@@ -29,6 +31,7 @@ const state: ChainState = {
   appHash: sha256(utf8("genesis state")),
   lastResultsHash: sha256(),
   validators,
+  ...nextProposers(ValidatorSet.fromGenesis(validators)),
   consensusParams: DEFAULT_CONSENSUS_PARAMS,
 };
 
