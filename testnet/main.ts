@@ -63,8 +63,8 @@ function parseArgs(argv: string[]): Options {
     )
     .option(
       "--validators <n>",
-      "number of validators (only 1 until the PBFT consensus engine lands, issue #3)",
-      "1",
+      "number of validators (N >= 3f+1 tolerates f faulty ones; 4 tolerates 1)",
+      "4",
     )
     .option("--home <dir>", "directory of the network (node<i>/ inside)", "./.testnet")
     .option(
@@ -116,12 +116,7 @@ Ctrl-C stops every validator cleanly; the data is kept for the next run unless -
     demo: boolean;
   }>();
   const explicit = new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === "cli"));
-  const validators = parseIntOpt(o.validators, "--validators", 1, 100);
-  if (validators > 1) {
-    throw new UsageError(
-      "multi-validator networks come with the PBFT consensus engine (issue #3); only --validators 1 is supported for now",
-    );
-  }
+  const validators = parseIntOpt(o.validators, "--validators", 1, 20);
   const basePort = parseIntOpt(o.basePort, "--base-port", 2, 65535 - 10 * (validators - 1));
   const blockIntervalMs =
     o.blockIntervalMs !== undefined

@@ -1,7 +1,7 @@
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { sha256 } from "../crypto/hash.ts";
-import { merkleRoot } from "../crypto/merkle.ts";
+import { evidenceHash } from "../evidence/pool.ts";
 import type { ChainState } from "../state/chain-state.ts";
 import {
   BLOCK_PROTOCOL,
@@ -59,7 +59,7 @@ export function buildBlock(o: {
       consensusHash: consensusParamsHash(params.blockMaxBytes, params.blockMaxGas),
       appHash: state.appHash,
       lastResultsHash: state.lastBlockHeight > 0n ? state.lastResultsHash : sha256(),
-      evidenceHash: merkleRoot([]),
+      evidenceHash: evidenceHash(evidence),
       proposerAddress: o.proposerAddress,
     },
     data: { txs: o.txs },

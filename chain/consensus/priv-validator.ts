@@ -95,6 +95,14 @@ export class FilePrivValidator {
     return { height: this.last.height, round: this.last.round, step: this.last.step };
   }
 
+  /** The bytes signed at exactly this height/round/step, if that was the last signature (WAL recovery). */
+  lastSignBytes(height: bigint, round: number, step: SignStep): Uint8Array | null {
+    const l = this.last;
+    return l.height === height && l.round === round && l.step === step && l.signBytes.length > 0
+      ? l.signBytes
+      : null;
+  }
+
   sign(height: bigint, round: number, step: SignStep, signBytes: Uint8Array): Uint8Array {
     const l = this.last;
     const cmp =

@@ -1,6 +1,6 @@
 import type { Commit } from "cosmjs-types/tendermint/types/types";
 import { bytesEqual, sha256, toHexUpper } from "../crypto/hash.ts";
-import { merkleRoot } from "../crypto/merkle.ts";
+import { evidenceHash } from "../evidence/pool.ts";
 import type { ChainState } from "../state/chain-state.ts";
 import {
   BLOCK_PROTOCOL,
@@ -50,8 +50,8 @@ export function validateBlock(
   if (!bytesEqual(h.consensusHash, consensusParamsHash(params.blockMaxBytes, params.blockMaxGas)))
     fail("consensus params hash differs");
   if (!bytesEqual(h.dataHash, dataHash(block.data.txs))) fail("data hash does not match its txs");
-  if (block.evidence.evidence.length === 0 && !bytesEqual(h.evidenceHash, merkleRoot([])))
-    fail("evidence hash differs");
+  if (!bytesEqual(h.evidenceHash, evidenceHash(block.evidence.evidence)))
+    fail("evidence hash does not match its evidence");
   if (!state.validators.some((v) => bytesEqual(v.address, h.proposerAddress)))
     fail("proposer is not a validator");
   const lastCommit: Commit | undefined = block.lastCommit;

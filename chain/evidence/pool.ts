@@ -1,7 +1,12 @@
 import type { DuplicateVoteEvidence, Evidence } from "cosmjs-types/tendermint/types/evidence";
-import { Evidence as EvidenceCodec } from "cosmjs-types/tendermint/types/evidence";
+import {
+  DuplicateVoteEvidence as DuplicateVoteEvidenceCodec,
+  Evidence as EvidenceCodec,
+} from "cosmjs-types/tendermint/types/evidence";
 import type { Misbehavior } from "../app/context.ts";
 import { utf8 } from "../crypto/hash.ts";
+import { merkleRoot } from "../crypto/merkle.ts";
+import { prefixEnd } from "../store/kv.ts";
 import type { BatchOp, LevelDB } from "../store/level-db.ts";
 import type { Validator } from "../types/block.ts";
 import { evidenceKey, InvalidEvidenceError, verifyDuplicateVote } from "./verify.ts";
@@ -26,8 +31,44 @@ export interface EvidencePoolOptions {
  */
 export class EvidencePool {
   private readonly pendingByKey = new Map<string, DuplicateVoteEvidence>();
+  /** Keys of all committed evidence (few: each is a slashed validator), for synchronous checks. */
+  private readonly committed = new Set<string>();
 
   constructor(private readonly o: EvidencePoolOptions) {}
+
+  /** Reads the keys of committed evidence; call once before use. */
+  async load(): Promise<void> {
+    const prefix = utf8("e/committed/");
+    for await (const [k] of this.o.db.iterate(prefix, prefixEnd(prefix))) {
+      this.committed.add(Buffer.from(k.subarray(prefix.length)).toString("utf8"));
+    }
+  }
+
+  /**
+   * Synchronous check of the evidence in a proposed block: each item valid, recent, not committed
+   * before, none twice. Throws InvalidEvidenceError.
+   */
+  checkBlockEvidence(evidence: Evidence[]): void {
+    const seen = new Set<string>();
+    for (const e of evidence) {
+      const ev = e.duplicateVoteEvidence;
+      if (!ev) throw new InvalidEvidenceError("only duplicate-vote evidence is supported");
+      this.verify(ev);
+      const key = evidenceKey(ev);
+      if (this.committed.has(key) || seen.has(key))
+        throw new InvalidEvidenceError("evidence was already committed");
+      seen.add(key);
+    }
+  }
+
+  private verify(ev: DuplicateVoteEvidence): void {
+    const height = ev.voteA?.height ?? 0n;
+    if (height + this.o.maxAgeBlocks < this.o.latestHeight())
+      throw new InvalidEvidenceError(`evidence from height ${height} is too old`);
+    const validators = this.o.validatorsAt(height);
+    if (!validators) throw new InvalidEvidenceError(`no validator set known for height ${height}`);
+    verifyDuplicateVote(this.o.chainId, ev, validators);
+  }
 
   get size(): number {
     return this.pendingByKey.size;
@@ -102,4 +143,13 @@ export function misbehaviorOf(evidence: Evidence[]): Misbehavior[] {
         totalVotingPower: ev.totalVotingPower,
       };
     });
+}
+
+/** EvidenceList.Hash() of CometBFT: the Merkle root of each evidence's protobuf encoding. */
+export function evidenceHash(evidence: Evidence[]): Uint8Array {
+  return merkleRoot(
+    evidence
+      .filter((e) => e.duplicateVoteEvidence)
+      .map((e) => DuplicateVoteEvidenceCodec.encode(e.duplicateVoteEvidence!).finish()),
+  );
 }

@@ -8,7 +8,8 @@ import { BlockExecutor, blockInfoOf } from "../state/executor.ts";
 import { STATE_PREFIX, stateOps } from "../state/prefixes.ts";
 import { nextAppHash } from "../store/app-hash.ts";
 import type { KVReader } from "../store/kv.ts";
-import type { LevelDB } from "../store/level-db.ts";
+import type { BatchOp, LevelDB } from "../store/level-db.ts";
+import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { ReadCache } from "../store/read-cache.ts";
 import { TxIndexer } from "../txindex/indexer.ts";
 import { emptyBlockId } from "../types/block.ts";
@@ -41,6 +42,8 @@ export async function openChainCore(o: {
   genesisHash: Uint8Array;
   createApp: (committed: KVReader) => App;
   mempoolLimits?: MempoolLimits;
+  /** Committed-evidence bookkeeping, written in each block's batch. */
+  evidence?: { commitOps(evidence: Evidence[]): BatchOp[]; markCommitted(evidence: Evidence[]): void };
   log: Logger;
 }): Promise<ChainCore> {
   const { db, log } = o;
@@ -60,7 +63,10 @@ export async function openChainCore(o: {
   const blockStore = new BlockStore(db);
   const indexer = new TxIndexer(db);
   const mempool = new Mempool(app, o.mempoolLimits);
-  const executor = new BlockExecutor({ db, app, blockStore, indexer, mempool, stateCache }, state);
+  const executor = new BlockExecutor(
+    { db, app, blockStore, indexer, mempool, stateCache, ...(o.evidence ? { evidence: o.evidence } : {}) },
+    state,
+  );
   if (state.lastBlockHeight > 0n) {
     const last = await blockStore.block(state.lastBlockHeight);
     if (last) app.afterCommit(blockInfoOf(state.chainId, last));

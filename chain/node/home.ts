@@ -10,7 +10,7 @@ export interface HomePaths {
   privValidatorKey: string;
   nodeKey: string;
   privValidatorState: string;
-  pendingBlock: string;
+  consensusWal: string;
   db: string;
   lock: string;
 }
@@ -27,7 +27,7 @@ export function homePaths(root: string): HomePaths {
     privValidatorKey: join(configDir, "priv_validator_key.json"),
     nodeKey: join(configDir, "node_key.json"),
     privValidatorState: join(dataDir, "priv_validator_state.json"),
-    pendingBlock: join(dataDir, "pending_block.pb"),
+    consensusWal: join(dataDir, "cs.wal"),
     db: join(dataDir, "chain.db"),
     lock: join(dataDir, "node.lock"),
   };

@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import type { App } from "../app/app.ts";
 import { FilePrivValidator, loadEd25519KeyFile } from "../consensus/priv-validator.ts";
-import { SoloProducer } from "../consensus/solo-producer.ts";
+import { BlockSyncReactor } from "../blocksync/reactor.ts";
+import { ConsensusWal } from "../consensus/engine/wal.ts";
+import { ConsensusService } from "../consensus/service.ts";
+import { EvidencePool } from "../evidence/pool.ts";
+import { MempoolReactor } from "../mempool/reactor.ts";
+import { ChannelId } from "../p2p/channels.ts";
+import { Switch } from "../p2p/switch.ts";
 import { bytesEqual, sha256 } from "../crypto/hash.ts";
 import { type GenesisDoc, parseGenesisDoc } from "../genesis/genesis-doc.ts";
 import { startRpcServer } from "../rpc/server.ts";
@@ -32,7 +38,9 @@ export class CiferNode {
   readonly config: NodeConfig;
   readonly genesis: GenesisDoc;
   private db: LevelDB | null = null;
-  private producer: SoloProducer | null = null;
+  private consensus: ConsensusService | null = null;
+  private blockSync: BlockSyncReactor | null = null;
+  private sw: Switch | null = null;
   private rpc: { close(): Promise<void>; port: number } | null = null;
   private executor: BlockExecutor | null = null;
   private fatal!: (e: Error) => void;
@@ -90,7 +98,16 @@ export class CiferNode {
       );
     }
     this.db = db;
-    let core: ChainCore;
+    // The evidence pool reads the chain state through `core`, which is assigned just below.
+    let core!: ChainCore;
+    const evidence = new EvidencePool({
+      chainId: genesis.chainId,
+      db,
+      validatorsAt: () => core.executor.state.validators,
+      latestHeight: () => core.executor.state.lastBlockHeight,
+      maxAgeBlocks: genesis.consensusParams.evidenceMaxAgeNumBlocks,
+    });
+    await evidence.load();
     try {
       core = await openChainCore({
         db,
@@ -104,6 +121,7 @@ export class CiferNode {
           maxTxBytes: config.mempool.maxTxBytes,
           cacheSize: config.mempool.cacheSize,
         },
+        evidence,
         log,
       });
     } catch (e) {
@@ -113,12 +131,51 @@ export class CiferNode {
     this.executor = executor;
     const state = executor.state;
 
+    const sw = new Switch({
+      nodeKey,
+      chainId: genesis.chainId,
+      moniker: config.moniker,
+      listen: { host: config.p2p.host, port: config.p2p.port },
+      persistentPeers: config.p2p.persistentPeers,
+      logger: log.child("p2p"),
+    });
+    this.sw = sw;
+    const mempoolReactor = new MempoolReactor(mempool, sw.channel(ChannelId.Mempool));
+    const isValidator = state.validators.some((v) => bytesEqual(v.pubKey, validatorKey.pubkey));
+    const consensus = new ConsensusService({
+      chainId: genesis.chainId,
+      executor,
+      blockStore,
+      mempool,
+      evidence,
+      signer: isValidator ? new FilePrivValidator(validatorKey, paths.privValidatorState) : null,
+      wal: ConsensusWal.open(paths.consensusWal),
+      timeouts: { ...config.consensus, commitMs: config.consensus.blockIntervalMs },
+      votes: sw.channel(ChannelId.Consensus),
+      proposals: sw.channel(ChannelId.BlockParts),
+      evidenceNet: sw.channel(ChannelId.Evidence),
+      log: log.child("consensus"),
+      onFatal: (e) => this.fatal(e),
+    });
+    this.consensus = consensus;
+    const blockSync = new BlockSyncReactor({
+      net: sw.channel(ChannelId.BlockSync),
+      blockStore,
+      state: () => executor.state,
+      apply: (block, bytes, id, commit) => consensus.applySynced(block, bytes, id, commit),
+      log: (msg, fields) => log.child("blocksync").info(msg, fields),
+    });
+    this.blockSync = blockSync;
+    sw.onPeer({ down: (peer) => blockSync.removePeer(peer.id) });
+
     const backend = new NodeRpcBackend({
       app,
       executor,
       blockStore,
       indexer,
       mempool,
+      submitTx: (tx) => mempoolReactor.submit(tx),
+      peers: () => sw.peers().map((p) => ({ nodeId: p.id, remoteIp: p.remoteAddress, moniker: p.moniker })),
       genesis,
       nodeInfo: {
         id: nodeIdOf(nodeKey.pubkey),
@@ -130,6 +187,12 @@ export class CiferNode {
       validatorKey: { address: sha256(validatorKey.pubkey).subarray(0, 20), pubKey: validatorKey.pubkey },
       version: VERSION,
     });
+    await sw.start();
+    log.info("p2p listening", { address: sw.selfAddress(), peers: config.p2p.persistentPeers.length });
+    blockSync.start();
+    await consensus.start();
+    if (!isValidator)
+      log.warn("this node's key is not in the validator set: it follows the chain without voting");
     this.rpc = await startRpcServer(backend, {
       host: config.rpc.host,
       port: config.rpc.port,
@@ -140,39 +203,17 @@ export class CiferNode {
       rateLimit: { requestsPerSecond: config.rpc.rateLimitPerSecond, burst: config.rpc.rateLimitBurst },
     });
     log.info("rpc listening", { url: this.rpcUrl });
-
-    const isValidator = state.validators.some((v) => bytesEqual(v.pubKey, validatorKey.pubkey));
-    if (state.validators.length === 1 && isValidator) {
-      this.producer = new SoloProducer({
-        executor,
-        blockStore,
-        mempool,
-        signer: new FilePrivValidator(validatorKey, paths.privValidatorState),
-        intervalMs: config.consensus.blockIntervalMs,
-        pendingBlockPath: paths.pendingBlock,
-        onError: (e) => {
-          log.error("block production halted", { error: e.message });
-          this.fatal(e);
-        },
-        log: (msg, fields) => log.info(msg, fields),
-      });
-      this.producer.start();
-    } else if (isValidator) {
-      throw new NodeStartError(
-        "this genesis has several validators; multi-validator consensus comes with the PBFT engine (issue #3)",
-      );
-    } else {
-      log.warn(
-        "this node's key is not in the validator set; it serves the chain but produces no blocks (block sync comes with the consensus engine)",
-      );
-    }
   }
 
-  /** Clean shutdown: finish the block in progress, stop serving, close the database. */
+  /** Clean shutdown: stop serving, finish the block in progress, close peers and the database. */
   async stop(): Promise<void> {
-    await this.producer?.stop();
-    this.producer = null;
     await this.rpc?.close();
+    this.rpc = null;
+    this.blockSync?.stop();
+    await this.consensus?.stop();
+    this.consensus = null;
+    await this.sw?.stop();
+    this.sw = null;
     this.rpc = null;
     await this.db?.close();
     this.db = null;

@@ -25,6 +25,9 @@ export interface BackendDeps {
   blockStore: BlockStore;
   indexer: TxIndexer;
   mempool: Mempool;
+  /** CheckTx, then gossip to peers. */
+  submitTx: (tx: Uint8Array) => Promise<BroadcastResult>;
+  peers: () => { nodeId: string; remoteIp: string; moniker: string }[];
   genesis: GenesisDoc;
   nodeInfo: NodeInfoView;
   validatorKey: { address: Uint8Array; pubKey: Uint8Array };
@@ -145,7 +148,7 @@ export class NodeRpcBackend implements RpcBackend {
   }
 
   broadcastTx(tx: Uint8Array): Promise<BroadcastResult> {
-    return this.d.mempool.add(tx);
+    return this.d.submitTx(tx);
   }
 
   waitForTx(hash: Uint8Array, timeoutMs: number): Promise<IndexedTx | undefined> {
@@ -217,6 +220,6 @@ export class NodeRpcBackend implements RpcBackend {
   }
 
   peers() {
-    return [];
+    return this.d.peers();
   }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FilePrivValidator } from "../../chain/consensus/priv-validator.ts";
-import { SoloProducer } from "../../chain/consensus/solo-producer.ts";
+import { SoloProducer } from "./solo-producer.ts";
 import { type Ed25519Key, generateEd25519 } from "../../chain/crypto/ed25519.ts";
 import { sha256, utf8 } from "../../chain/crypto/hash.ts";
 import { type GenesisDoc, parseGenesisDoc } from "../../chain/genesis/genesis-doc.ts";

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Block as BlockCodec } from "cosmjs-types/tendermint/types/block";
-import type { BlockStore } from "../blockstore/block-store.ts";
-import type { Mempool } from "../mempool/mempool.ts";
-import type { BlockExecutor } from "../state/executor.ts";
-import { type Block, BlockIDFlag, blockId, type Commit } from "../types/block.ts";
-import { timestampFromMillis } from "../types/time.ts";
-import { SignedMsgType, voteSignBytes } from "../types/vote.ts";
-import { writeFileAtomicSync } from "../util/fs.ts";
-import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "./block-builder.ts";
-import { type FilePrivValidator, SignStep } from "./priv-validator.ts";
+import type { BlockStore } from "../../chain/blockstore/block-store.ts";
+import type { Mempool } from "../../chain/mempool/mempool.ts";
+import type { BlockExecutor } from "../../chain/state/executor.ts";
+import { type Block, BlockIDFlag, blockId, type Commit } from "../../chain/types/block.ts";
+import { timestampFromMillis } from "../../chain/types/time.ts";
+import { SignedMsgType, voteSignBytes } from "../../chain/types/vote.ts";
+import { writeFileAtomicSync } from "../../chain/util/fs.ts";
+import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "../../chain/consensus/block-builder.ts";
+import { type FilePrivValidator, SignStep } from "../../chain/consensus/priv-validator.ts";
 
 export interface SoloProducerOptions {
   executor: BlockExecutor;
@@ -25,9 +25,9 @@ export interface SoloProducerOptions {
 }
 
 /**
- * Block production by a single validator: build a block from the mempool, sign its precommit with
- * the validator key, execute and commit it. Blocks and commits have exactly the format the
- * multi-validator engine will produce; only the agreement step is trivial here.
+ * Test chain generator: one validator builds a block from the mempool, signs its precommit, and
+ * executes and commits it, without the consensus engine or a network. Blocks and commits have the
+ * format the engine produces, so tests can make real chains quickly (block sync, indexer, executor).
  */
 export class SoloProducer {
   private timer: NodeJS.Timeout | null = null;
