@@ -85,16 +85,10 @@ export class EvidencePool {
     return true;
   }
 
-  /** Checks evidence found in a proposed block: valid, recent, not committed before. */
+  /** Checks gossiped evidence: valid, recent, not committed before. */
   async check(ev: DuplicateVoteEvidence): Promise<void> {
-    const height = ev.voteA?.height ?? 0n;
-    if (height + this.o.maxAgeBlocks < this.o.latestHeight())
-      throw new InvalidEvidenceError(`evidence from height ${height} is too old`);
-    const validators = this.o.validatorsAt(height);
-    if (!validators) throw new InvalidEvidenceError(`no validator set known for height ${height}`);
-    verifyDuplicateVote(this.o.chainId, ev, validators);
-    if (await this.o.db.get(committedKey(evidenceKey(ev))))
-      throw new InvalidEvidenceError("evidence was already committed");
+    this.verify(ev);
+    if (this.committed.has(evidenceKey(ev))) throw new InvalidEvidenceError("evidence was already committed");
   }
 
   /** Evidence for the next proposal, oldest first, within maxBytes. */

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { DEFAULT_ENGINE_TIMEOUTS } from "../consensus/engine/timeouts.ts";
+import type { TimeoutConfig } from "../consensus/engine/types.ts";
 import { type GasPrice, parseGasPrices } from "../types/gas-price.ts";
 import { arr, type JsonObject, obj, optional, str, uint } from "../types/json.ts";
 
@@ -31,27 +33,9 @@ export interface NodeConfig {
   app: { minimumGasPrices: GasPrice[]; minimumGasPricesText: string };
 }
 
-/**
- * Round timeouts of the consensus engine (CometBFT's timeout_* settings): each step waits
- * base + delta * round, so rounds that fail get longer. block_interval_ms is timeout_commit.
- */
-export interface ConsensusTimeouts {
-  proposeMs: number;
-  proposeDeltaMs: number;
-  prevoteMs: number;
-  prevoteDeltaMs: number;
-  precommitMs: number;
-  precommitDeltaMs: number;
-}
-
-export const DEFAULT_TIMEOUTS: ConsensusTimeouts = {
-  proposeMs: 3000,
-  proposeDeltaMs: 500,
-  prevoteMs: 1000,
-  prevoteDeltaMs: 500,
-  precommitMs: 1000,
-  precommitDeltaMs: 500,
-};
+/** Round timeouts of the consensus engine (CometBFT's timeout_* settings); block_interval_ms is timeout_commit. */
+export type ConsensusTimeouts = Omit<TimeoutConfig, "commitMs" | "gossipMs">;
+const DEFAULT_TIMEOUTS: ConsensusTimeouts = DEFAULT_ENGINE_TIMEOUTS;
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
