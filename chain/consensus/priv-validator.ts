@@ -65,6 +65,36 @@ export function createEd25519KeyFile(path: string): Ed25519Key {
 }
 
 /**
+ * The double-sign rule of a signer whose last signature is `last`: a request for an earlier
+ * height/round/step, or for other bytes at the same one, throws DoubleSignError; the same bytes at
+ * the same step return the signature given before; null means the request is new and may be signed.
+ */
+export function checkSignRequest(
+  last: { height: bigint; round: number; step: SignStep; signBytes: Uint8Array; signature: Uint8Array },
+  height: bigint,
+  round: number,
+  step: SignStep,
+  signBytes: Uint8Array,
+): Uint8Array | null {
+  const cmp =
+    height !== last.height
+      ? height < last.height
+        ? -1
+        : 1
+      : round !== last.round
+        ? Math.sign(round - last.round)
+        : Math.sign(step - last.step);
+  if (cmp < 0) {
+    throw new DoubleSignError(
+      `refusing to sign ${height}/${round}/${step}: already signed ${last.height}/${last.round}/${last.step}`,
+    );
+  }
+  if (cmp > 0) return null;
+  if (bytesEqual(signBytes, last.signBytes)) return last.signature;
+  throw new DoubleSignError(`refusing to sign conflicting data at ${height}/${round}/${step}`);
+}
+
+/**
  * The validator's signer with its last-sign state (CometBFT's FilePV). The state is fsynced BEFORE a
  * signature is returned, and a request to sign different bytes at a height/round/step already signed
  * is refused, so a restarted validator can never double-sign.
@@ -104,23 +134,8 @@ export class FilePrivValidator {
   }
 
   sign(height: bigint, round: number, step: SignStep, signBytes: Uint8Array): Uint8Array {
-    const l = this.last;
-    const cmp =
-      height !== l.height
-        ? height < l.height
-          ? -1
-          : 1
-        : round !== l.round
-          ? Math.sign(round - l.round)
-          : Math.sign(step - l.step);
-    if (cmp < 0)
-      throw new DoubleSignError(
-        `refusing to sign ${height}/${round}/${step}: already signed ${l.height}/${l.round}/${l.step}`,
-      );
-    if (cmp === 0) {
-      if (bytesEqual(signBytes, l.signBytes)) return l.signature;
-      throw new DoubleSignError(`refusing to sign conflicting data at ${height}/${round}/${step}`);
-    }
+    const again = checkSignRequest(this.last, height, round, step, signBytes);
+    if (again) return again;
     const signature = signEd25519(this.key, signBytes);
     const next = { height, round, step, signBytes, signature };
     writeFileAtomicSync(this.statePath, stateJson(next), 0o600);

@@ -1,6 +1,5 @@
 import { type Ed25519Key, ed25519Address, signEd25519 } from "../../chain/crypto/ed25519.ts";
-import { bytesEqual } from "../../chain/crypto/hash.ts";
-import { DoubleSignError, type SignStep } from "../../chain/consensus/priv-validator.ts";
+import { checkSignRequest, type SignStep } from "../../chain/consensus/priv-validator.ts";
 import type { ConsensusSigner } from "../../chain/consensus/engine/types.ts";
 
 /**
@@ -40,20 +39,14 @@ export class SimSigner implements ConsensusSigner {
 
   sign(height: bigint, round: number, step: SignStep, signBytes: Uint8Array): Uint8Array {
     if (!this.guarded) return signEd25519(this.key, signBytes);
-    const l = this.last;
-    const cmp =
-      height !== l.height
-        ? height < l.height
-          ? -1
-          : 1
-        : round !== l.round
-          ? round - l.round
-          : step - l.step;
-    if (cmp < 0 || (cmp === 0 && !bytesEqual(signBytes, l.signBytes))) {
+    let again: Uint8Array | null;
+    try {
+      again = checkSignRequest(this.last, height, round, step, signBytes);
+    } catch (e) {
       this.refusals++;
-      throw new DoubleSignError(`refusing ${height}/${round}/${step} after ${l.height}/${l.round}/${l.step}`);
+      throw e;
     }
-    if (cmp === 0) return l.signature;
+    if (again) return again;
     const signature = signEd25519(this.key, signBytes);
     this.last = { height, round, step, signBytes, signature };
     return signature;
