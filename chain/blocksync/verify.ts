@@ -30,14 +30,11 @@ export function verifySyncedBlock(
     throw new SyncedBlockError((e as Error).message);
   }
   const h = block.header;
-  const fail = (what: string) => {
-    throw new SyncedBlockError(`block ${h.height}: ${what}`);
-  };
   const id = blockId(h, blockBytes);
   try {
     verifyCommit(state.chainId, state.validators, id, h.height, commit);
   } catch (e) {
-    fail(`commit: ${(e as Error).message}`);
+    throw new SyncedBlockError(`block ${h.height}: commit: ${(e as Error).message}`);
   }
   return { block, blockId: id, commit };
 }

@@ -3,7 +3,7 @@ import { ed25519Address } from "../crypto/ed25519.ts";
 import { bytesEqual, fromBase64, fromHex, toHexUpper } from "../crypto/hash.ts";
 import type { Validator } from "../types/block.ts";
 import { arr, type JsonObject, obj, optional, str, uint } from "../types/json.ts";
-import { formatRfc3339, parseRfc3339 } from "../types/time.ts";
+import { parseRfc3339 } from "../types/time.ts";
 
 export interface ConsensusParams {
   blockMaxBytes: bigint;
@@ -152,5 +152,3 @@ export function validatorToJson(v: Validator): JsonObject {
     name: v.name ?? "",
   };
 }
-
-export { formatRfc3339 };

@@ -12,7 +12,6 @@ export interface HomePaths {
   privValidatorState: string;
   consensusWal: string;
   db: string;
-  lock: string;
 }
 
 export function homePaths(root: string): HomePaths {
@@ -29,6 +28,5 @@ export function homePaths(root: string): HomePaths {
     privValidatorState: join(dataDir, "priv_validator_state.json"),
     consensusWal: join(dataDir, "cs.wal"),
     db: join(dataDir, "chain.db"),
-    lock: join(dataDir, "node.lock"),
   };
 }

@@ -17,7 +17,6 @@ import type { BlockExecutor } from "../state/executor.ts";
 import type { TxIndexer } from "../txindex/indexer.ts";
 import type { Validator } from "../types/block.ts";
 import type { JsonObject } from "../types/json.ts";
-import { blockInfoOf } from "../state/executor.ts";
 
 export interface BackendDeps {
   app: App;
@@ -196,10 +195,8 @@ export class NodeRpcBackend implements RpcBackend {
           : `historical state queries are not supported; query the latest height (${latest}) or height 0`,
       );
     }
-    const block = await this.d.blockStore.block(latest);
-    const info = block
-      ? blockInfoOf(this.state.chainId, block)
-      : { chainId: this.state.chainId, height: latest, timeSeconds: 0n, timeNanos: 0 };
+    const t = this.state.lastBlockTime;
+    const info = { chainId: this.state.chainId, height: latest, timeSeconds: t.seconds, timeNanos: t.nanos };
     const res = await this.d.app.query(path, data, info);
     return { ...res, height: latest };
   }

@@ -488,7 +488,7 @@ export class ConsensusEngine {
         blockId: ref.id,
         commit,
       });
-      this.log("info", "decided", { height: hs.height, round: r, block: ref.key.slice(0, 16) });
+      this.log("debug", "decided", { height: hs.height, round: r, block: ref.key.slice(0, 16) });
       // L52-54 happen when the host reports the block applied (onApplied).
       return true;
     }
