@@ -2,6 +2,7 @@ import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { CacheStore, type Write } from "../store/cache-store.ts";
 import type { KVReader } from "../store/kv.ts";
+import type { ValidatorUpdate } from "../types/block.ts";
 import { type BlockInfo, Context, type ExecMode } from "./context.ts";
 import { ChainError, grpcInvalidArgument, SdkCode, sdkError, toChainError } from "./errors.ts";
 import { type AbciEvent, event } from "./events.ts";
@@ -169,8 +170,21 @@ export class App {
     return this.runTx(tx, block.store, block.info, "deliver", new GasMeter(tx.authInfo.fee!.gasLimit));
   }
 
-  endBlock(): Promise<void> {
-    return this.runHooks("EndBlock", (m, ctx) => m.endBlock?.(ctx));
+  /**
+   * EndBlock of every module; returns the validator updates one of them (staking) asked for. As in
+   * the Cosmos SDK's module manager, two modules returning updates is a wiring error.
+   */
+  async endBlock(): Promise<ValidatorUpdate[]> {
+    let updates: ValidatorUpdate[] = [];
+    let from = "";
+    await this.runHooks("EndBlock", async (m, ctx) => {
+      const u = await m.endBlock?.(ctx);
+      if (!u || u.length === 0) return;
+      if (from) throw new Error(`validator updates returned by both ${from} and ${m.name}`);
+      from = m.name;
+      updates = u;
+    });
+    return updates;
   }
 
   /** Ends the block: returns its sorted state writes and block-level events; the check state restarts. */
@@ -244,7 +258,7 @@ export class App {
 
   private async runHooks(
     stage: string,
-    fn: (m: AppModule, ctx: Context) => Promise<void> | undefined,
+    fn: (m: AppModule, ctx: Context) => Promise<unknown> | undefined,
   ): Promise<void> {
     const block = this.requireBlock();
     for (const m of this.modules) {

@@ -1,3 +1,4 @@
+import type { ValidatorUpdate } from "../types/block.ts";
 import type { Context } from "./context.ts";
 
 /**
@@ -28,7 +29,11 @@ export interface AppModule {
   msgs(): MsgDef<never>[];
   queries(): QueryDef[];
   beginBlock?(ctx: Context): Promise<void>;
-  endBlock?(ctx: Context): Promise<void>;
+  /**
+   * Validator updates, if any, change the consensus set two heights later. Only staking returns
+   * them, and only at epoch boundaries (DESIGN section 5): the chain applies what it is given.
+   */
+  endBlock?(ctx: Context): Promise<ValidatorUpdate[] | undefined>;
   /** Checks a genesis section without touching state; throws an Error that says what is wrong. */
   validateGenesis(state: unknown): void;
   initGenesis(ctx: Context, state: unknown): Promise<void>;

@@ -32,7 +32,7 @@ export function verifySyncedBlock(
   const h = block.header;
   const id = blockId(h, blockBytes);
   try {
-    verifyCommit(state.chainId, state.validators, id, h.height, commit);
+    verifyCommit(state.chainId, state.validators.validators, id, h.height, commit);
   } catch (e) {
     throw new SyncedBlockError(`block ${h.height}: commit: ${(e as Error).message}`);
   }

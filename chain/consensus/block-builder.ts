@@ -43,7 +43,6 @@ export function buildBlock(o: {
 }): Block {
   const { state } = o;
   const params = state.consensusParams;
-  const vhash = validatorsHash(state.validators);
   const evidence = o.evidence ?? [];
   return {
     header: {
@@ -54,8 +53,8 @@ export function buildBlock(o: {
       lastBlockId: state.lastBlockHeight > 0n ? state.lastBlockId : emptyBlockId(),
       lastCommitHash: commitHash(o.lastCommit),
       dataHash: dataHash(o.txs),
-      validatorsHash: vhash,
-      nextValidatorsHash: vhash,
+      validatorsHash: validatorsHash(state.validators.validators),
+      nextValidatorsHash: validatorsHash(state.nextValidators.validators),
       consensusHash: consensusParamsHash(params.blockMaxBytes, params.blockMaxGas),
       appHash: state.appHash,
       lastResultsHash: state.lastBlockHeight > 0n ? state.lastResultsHash : sha256(),

@@ -12,7 +12,6 @@ import { Mutex } from "../util/mutex.ts";
 import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "./block-builder.ts";
 import { ConsensusEngine } from "./engine/engine.ts";
 import { decodeConsensusMessage, encodeConsensusMessage } from "./engine/messages.ts";
-import { ValidatorSet } from "./engine/proposer.ts";
 import type { ConsensusHost, ConsensusSigner, Effect, EngineInput, TimeoutConfig } from "./engine/types.ts";
 import type { ConsensusWal } from "./engine/wal.ts";
 import { validateBlock } from "./validate-block.ts";
@@ -146,10 +145,9 @@ export class ConsensusService {
       validatorSet: (height) => {
         const s = executor.state;
         const next = s.lastBlockHeight === 0n ? s.initialHeight : s.lastBlockHeight + 1n;
-        if (height === next)
-          return ValidatorSet.withPriorities(s.validators, s.proposerPriorities, s.proposerIndex);
-        // Validator sets are static until staking lands: any height's priorities follow from genesis.
-        return ValidatorSet.forStaticHeight(s.validators, s.initialHeight, height);
+        // The engine moves to a height only once the block before it is applied.
+        if (height !== next) throw new Error(`validator set of height ${height} asked at height ${next}`);
+        return s.validators;
       },
     };
   }

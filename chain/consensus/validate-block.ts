@@ -20,12 +20,7 @@ export class InvalidBlockError extends Error {}
  * (CometBFT's state.validateBlock), the data hash, the size limit, and the previous block's commit
  * carried as last_commit. Signatures of the block's own commit are checked elsewhere.
  */
-export function validateBlock(
-  state: ChainState,
-  block: Block,
-  blockBytes: Uint8Array,
-  lastValidators = state.validators,
-): void {
+export function validateBlock(state: ChainState, block: Block, blockBytes: Uint8Array): void {
   const h = block.header;
   const fail = (what: string): never => {
     throw new InvalidBlockError(`block ${h.height}: ${what}`);
@@ -43,24 +38,30 @@ export function validateBlock(
     fail(`app hash ${toHexUpper(h.appHash)} differs from ours ${toHexUpper(state.appHash)}`);
   const lastResults = state.lastBlockHeight > 0n ? state.lastResultsHash : sha256();
   if (!bytesEqual(h.lastResultsHash, lastResults)) fail("last results hash differs from ours");
-  const vhash = validatorsHash(state.validators);
-  if (!bytesEqual(h.validatorsHash, vhash) || !bytesEqual(h.nextValidatorsHash, vhash))
+  if (!bytesEqual(h.validatorsHash, validatorsHash(state.validators.validators)))
     fail("validators hash differs from our validator set");
+  if (!bytesEqual(h.nextValidatorsHash, validatorsHash(state.nextValidators.validators)))
+    fail("next validators hash differs from our next validator set");
   const params = state.consensusParams;
   if (!bytesEqual(h.consensusHash, consensusParamsHash(params.blockMaxBytes, params.blockMaxGas)))
     fail("consensus params hash differs");
   if (!bytesEqual(h.dataHash, dataHash(block.data.txs))) fail("data hash does not match its txs");
   if (!bytesEqual(h.evidenceHash, evidenceHash(block.evidence.evidence)))
     fail("evidence hash does not match its evidence");
-  if (!state.validators.some((v) => bytesEqual(v.address, h.proposerAddress)))
-    fail("proposer is not a validator");
+  if (state.validators.indexOf(h.proposerAddress) < 0) fail("proposer is not a validator");
   const lastCommit: Commit | undefined = block.lastCommit;
   if (state.lastBlockHeight === 0n) {
     if (lastCommit && lastCommit.signatures.length > 0) fail("the first block carries no last commit");
   } else {
-    if (!lastCommit) fail("missing last commit");
+    if (!lastCommit || !state.lastValidators) fail("missing last commit");
     try {
-      verifyCommit(state.chainId, lastValidators, state.lastBlockId, state.lastBlockHeight, lastCommit!);
+      verifyCommit(
+        state.chainId,
+        state.lastValidators!.validators,
+        state.lastBlockId,
+        state.lastBlockHeight,
+        lastCommit!,
+      );
     } catch (e) {
       fail(`last commit: ${(e as Error).message}`);
     }

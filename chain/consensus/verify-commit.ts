@@ -13,7 +13,7 @@ export class InvalidCommitError extends Error {}
  */
 export function verifyCommit(
   chainId: string,
-  validators: Validator[],
+  validators: readonly Validator[],
   blockId: BlockID,
   height: bigint,
   commit: Commit,

@@ -17,7 +17,7 @@ export interface EvidencePoolOptions {
   chainId: string;
   db: LevelDB;
   /** The validator set that signed at `height`, if known. */
-  validatorsAt: (height: bigint) => Validator[] | undefined;
+  validatorsAt: (height: bigint) => readonly Validator[] | undefined;
   latestHeight: () => bigint;
   /** Evidence older than this many blocks is refused (consensus param evidence.max_age_num_blocks). */
   maxAgeBlocks: bigint;

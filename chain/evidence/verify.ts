@@ -23,7 +23,7 @@ export function evidenceKey(ev: DuplicateVoteEvidence): string {
 export function verifyDuplicateVote(
   chainId: string,
   ev: DuplicateVoteEvidence,
-  validators: Validator[],
+  validators: readonly Validator[],
 ): void {
   const a = ev.voteA;
   const b = ev.voteB;

@@ -1,9 +1,12 @@
 import type { App } from "../app/app.ts";
 import { BlockStore } from "../blockstore/block-store.ts";
-import { bytesEqual, sha256, toHexUpper, utf8 } from "../crypto/hash.ts";
+import { bytesEqual, toHexUpper, utf8 } from "../crypto/hash.ts";
 import type { GenesisDoc } from "../genesis/genesis-doc.ts";
 import { Mempool, type MempoolLimits } from "../mempool/mempool.ts";
 import { type ChainState, chainStateOp, loadChainState } from "../state/chain-state.ts";
+import { genesisChainState } from "../state/transition.ts";
+import { byVotingPower } from "../consensus/engine/proposer.ts";
+import { ValidatorStore } from "../state/validator-store.ts";
 import { BlockExecutor, blockInfoOf } from "../state/executor.ts";
 import { STATE_PREFIX, stateOps } from "../state/prefixes.ts";
 import { nextAppHash } from "../store/app-hash.ts";
@@ -12,9 +15,6 @@ import type { BatchOp, LevelDB } from "../store/level-db.ts";
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { ReadCache } from "../store/read-cache.ts";
 import { TxIndexer } from "../txindex/indexer.ts";
-import { emptyBlockId } from "../types/block.ts";
-import { ValidatorSet } from "../consensus/engine/proposer.ts";
-import { nextProposers } from "../state/executor.ts";
 import type { Logger } from "./logger.ts";
 
 const GENESIS_HASH_KEY = utf8("m/genesis_sha256");
@@ -28,6 +28,7 @@ export interface ChainCore {
   indexer: TxIndexer;
   mempool: Mempool;
   executor: BlockExecutor;
+  validators: ValidatorStore;
 }
 
 /**
@@ -49,8 +50,9 @@ export async function openChainCore(o: {
   const { db, log } = o;
   const stateCache = new ReadCache(db.view(STATE_PREFIX));
   const app = o.createApp(stateCache);
+  const validators = new ValidatorStore(db, o.genesis.consensusParams.evidenceMaxAgeNumBlocks);
   let state = await loadChainState(db);
-  if (!state) state = await initChain(o, app, stateCache);
+  if (!state) state = await initChain(o, app, stateCache, validators);
   else {
     const stored = await db.get(GENESIS_HASH_KEY);
     if (stored && !bytesEqual(stored, o.genesisHash)) {
@@ -60,24 +62,35 @@ export async function openChainCore(o: {
     }
     log.info("resuming", { height: state.lastBlockHeight, app_hash: toHexUpper(state.appHash) });
   }
+  await validators.open(state);
   const blockStore = new BlockStore(db);
   const indexer = new TxIndexer(db);
   const mempool = new Mempool(app, o.mempoolLimits);
   const executor = new BlockExecutor(
-    { db, app, blockStore, indexer, mempool, stateCache, ...(o.evidence ? { evidence: o.evidence } : {}) },
+    {
+      db,
+      app,
+      blockStore,
+      indexer,
+      mempool,
+      validators,
+      stateCache,
+      ...(o.evidence ? { evidence: o.evidence } : {}),
+    },
     state,
   );
   if (state.lastBlockHeight > 0n) {
     const last = await blockStore.block(state.lastBlockHeight);
     if (last) app.afterCommit(blockInfoOf(state.chainId, last));
   }
-  return { app, blockStore, indexer, mempool, executor };
+  return { app, blockStore, indexer, mempool, executor, validators };
 }
 
 async function initChain(
   o: { db: LevelDB; genesis: GenesisDoc; genesisHash: Uint8Array; log: Logger },
   app: App,
   stateCache: ReadCache,
+  validators: ValidatorStore,
 ): Promise<ChainState> {
   const g = o.genesis;
   const info = {
@@ -93,21 +106,11 @@ async function initChain(
       `genesis app_hash ${toHexUpper(g.appHash)} does not match the state it describes (${toHexUpper(appHash)})`,
     );
   }
-  const state: ChainState = {
-    chainId: g.chainId,
-    initialHeight: g.initialHeight,
-    genesisTime: g.genesisTime,
-    lastBlockHeight: 0n,
-    lastBlockId: emptyBlockId(),
-    lastBlockTime: g.genesisTime,
-    appHash,
-    lastResultsHash: sha256(),
-    validators: g.validators,
-    ...nextProposers(ValidatorSet.fromGenesis(g.validators)),
-    consensusParams: g.consensusParams,
-  };
+  // CometBFT orders a genesis set as every set after an update: by power, then address.
+  const state = genesisChainState({ ...g, appHash, validators: [...g.validators].sort(byVotingPower) });
   await o.db.write([
     ...stateOps(writes),
+    ...validators.opsFor(state),
     chainStateOp(state),
     { type: "put", key: GENESIS_HASH_KEY, value: o.genesisHash },
   ]);

@@ -103,7 +103,7 @@ export class CiferNode {
     const evidence = new EvidencePool({
       chainId: genesis.chainId,
       db,
-      validatorsAt: () => core.executor.state.validators,
+      validatorsAt: (height) => core.validators.membersAt(height),
       latestHeight: () => core.executor.state.lastBlockHeight,
       maxAgeBlocks: genesis.consensusParams.evidenceMaxAgeNumBlocks,
     });
@@ -141,14 +141,16 @@ export class CiferNode {
     });
     this.sw = sw;
     const mempoolReactor = new MempoolReactor(mempool, sw.channel(ChannelId.Mempool));
-    const isValidator = state.validators.some((v) => bytesEqual(v.pubKey, validatorKey.pubkey));
+    const isValidator = state.validators.validators.some((v) => bytesEqual(v.pubKey, validatorKey.pubkey));
     const consensus = new ConsensusService({
       chainId: genesis.chainId,
       executor,
       blockStore,
       mempool,
       evidence,
-      signer: isValidator ? new FilePrivValidator(validatorKey, paths.privValidatorState) : null,
+      // Always the node's key: the engine votes at the heights whose set includes it, so a node
+      // that staking adds (or removes) starts (or stops) voting at the epoch's height.
+      signer: new FilePrivValidator(validatorKey, paths.privValidatorState),
       wal: ConsensusWal.open(paths.consensusWal),
       timeouts: { ...config.consensus, commitMs: config.consensus.blockIntervalMs },
       votes: sw.channel(ChannelId.Consensus),
@@ -171,6 +173,7 @@ export class CiferNode {
     const backend = new NodeRpcBackend({
       app,
       executor,
+      validators: core.validators,
       blockStore,
       indexer,
       mempool,
@@ -192,7 +195,7 @@ export class CiferNode {
     blockSync.start();
     await consensus.start();
     if (!isValidator)
-      log.warn("this node's key is not in the validator set: it follows the chain without voting");
+      log.warn("this node's key is not in the current validator set: it follows the chain without voting");
     this.rpc = await startRpcServer(backend, {
       host: config.rpc.host,
       port: config.rpc.port,

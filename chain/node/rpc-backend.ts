@@ -14,13 +14,14 @@ import type {
   TxSearchPage,
 } from "../rpc/backend.ts";
 import type { BlockExecutor } from "../state/executor.ts";
+import type { ValidatorStore } from "../state/validator-store.ts";
 import type { TxIndexer } from "../txindex/indexer.ts";
-import type { Validator } from "../types/block.ts";
 import type { JsonObject } from "../types/json.ts";
 
 export interface BackendDeps {
   app: App;
   executor: BlockExecutor;
+  validators: ValidatorStore;
   blockStore: BlockStore;
   indexer: TxIndexer;
   mempool: Mempool;
@@ -46,7 +47,7 @@ export class NodeRpcBackend implements RpcBackend {
   }
 
   validatorInfo() {
-    const v = this.state.validators.find(
+    const v = this.state.validators.validators.find(
       (x) => toHexUpper(x.address) === toHexUpper(this.d.validatorKey.address),
     );
     return {
@@ -110,9 +111,11 @@ export class NodeRpcBackend implements RpcBackend {
   }
 
   /** The set is fixed by genesis until validator-set changes land (staking); it is the same at every height. */
-  async validators(h: bigint): Promise<Validator[] | undefined> {
-    if (h < 1n || h > this.state.lastBlockHeight + 1n) return undefined;
-    return this.state.validators;
+  async validators(h: bigint) {
+    // CometBFT answers up to the next height; the height after is known but not yet final to clients.
+    if (h > this.state.lastBlockHeight + 1n) return undefined;
+    const set = await this.d.validators.setAt(h, this.state);
+    return set?.validators.map((validator, i) => ({ validator, proposerPriority: set.priorities[i]! }));
   }
 
   async tx(hash: Uint8Array): Promise<IndexedTx | undefined> {

@@ -78,8 +78,8 @@ export interface RpcBackend {
   /** The commit that finalised block `height`. */
   commit(height: bigint): Promise<Commit | undefined>;
   blockResults(height: bigint): Promise<ResponseFinalizeBlock | undefined>;
-  /** The validator set that signed block `height` (undefined when unknown). */
-  validators(height: bigint): Promise<Validator[] | undefined>;
+  /** The validator set deciding `height`, with proposer priorities (undefined when unknown). */
+  validators(height: bigint): Promise<{ validator: Validator; proposerPriority: bigint }[] | undefined>;
   tx(hash: Uint8Array): Promise<IndexedTx | undefined>;
   /**
    * tx_search. Throws TxQueryError for a query it cannot parse. page is 1-based, perPage already

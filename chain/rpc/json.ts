@@ -192,12 +192,12 @@ export function protoPubKeyJson(k: PublicKey | undefined): JsonObj {
   return { Sum: { type: "tendermint.crypto.PublicKey_Ed25519", value: { ed25519: b64(k?.ed25519) } } };
 }
 
-export function validatorJson(v: Validator): JsonObj {
+export function validatorJson(v: Validator, proposerPriority: bigint): JsonObj {
   return {
     address: hexUpper(v.address),
     pub_key: aminoPubKeyJson(v.pubKey),
     voting_power: int(v.votingPower),
-    proposer_priority: "0",
+    proposer_priority: int(proposerPriority),
   };
 }
 

@@ -327,7 +327,7 @@ export const METHODS: Readonly<Record<string, RpcMethod>> = {
       const slice = vals.slice((page - 1) * perPage, (page - 1) * perPage + perPage);
       return {
         block_height: int(height),
-        validators: slice.map(validatorJson),
+        validators: slice.map((e) => validatorJson(e.validator, e.proposerPriority)),
         count: int(slice.length),
         total: int(vals.length),
       };

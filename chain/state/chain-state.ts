@@ -1,7 +1,8 @@
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import type { ConsensusParams } from "../genesis/genesis-doc.ts";
 import { fromHex, toHexUpper, utf8 } from "../crypto/hash.ts";
-import type { BlockID, Validator } from "../types/block.ts";
+import { ValidatorSet } from "../consensus/engine/proposer.ts";
+import type { BlockID } from "../types/block.ts";
 import type { BatchOp, LevelDB } from "../store/level-db.ts";
 
 /**
@@ -19,19 +20,52 @@ export interface ChainState {
   /** App hash after the last block: the next header carries it. */
   appHash: Uint8Array;
   lastResultsHash: Uint8Array;
-  validators: Validator[];
+  /** The set that signed the last block (its commit is the next block's last_commit); null before it. */
+  lastValidators: ValidatorSet | null;
   /**
-   * Proposer priorities of `validators` for the next height, and the proposer their last increment
-   * chose (CometBFT's state.Validators): persisted so a restart picks the same proposers.
+   * The set deciding the next height, with its proposer priorities (persisted so a restart picks
+   * the same proposers).
    */
-  proposerPriorities: bigint[];
-  proposerIndex: number;
+  validators: ValidatorSet;
+  /** The set of the height after that: updates the app returns at height H decide from H + 2. */
+  nextValidators: ValidatorSet;
+  /** The first height decided by the current `nextValidators` membership. */
+  lastHeightValidatorsChanged: bigint;
   consensusParams: ConsensusParams;
 }
 
 const KEY = utf8("m/state");
 
 type Hex = string;
+export interface ValidatorSetJson {
+  validators: { address: Hex; pubKey: Hex; power: string; name: string }[];
+  priorities: string[];
+  proposer: number;
+}
+
+export const validatorSetToJson = (set: ValidatorSet): ValidatorSetJson => ({
+  validators: set.validators.map((v) => ({
+    address: toHexUpper(v.address),
+    pubKey: toHexUpper(v.pubKey),
+    power: v.votingPower.toString(),
+    name: v.name ?? "",
+  })),
+  priorities: set.priorities.map((p) => p.toString()),
+  proposer: set.proposerIndex,
+});
+
+export const validatorSetFromJson = (j: ValidatorSetJson): ValidatorSet =>
+  ValidatorSet.withPriorities(
+    j.validators.map((v) => ({
+      address: fromHex(v.address),
+      pubKey: fromHex(v.pubKey),
+      votingPower: BigInt(v.power),
+      name: v.name,
+    })),
+    j.priorities.map((p) => BigInt(p)),
+    j.proposer,
+  );
+
 interface StateJson {
   chainId: string;
   initialHeight: string;
@@ -41,9 +75,10 @@ interface StateJson {
   lastBlockTime: [string, number];
   appHash: Hex;
   lastResultsHash: Hex;
-  validators: { address: Hex; pubKey: Hex; power: string; name: string }[];
-  proposerPriorities: string[];
-  proposerIndex: number;
+  lastValidators: ValidatorSetJson | null;
+  validators: ValidatorSetJson;
+  nextValidators: ValidatorSetJson;
+  lastHeightValidatorsChanged: string;
   consensusParams: Record<keyof ConsensusParams, string>;
 }
 
@@ -61,14 +96,10 @@ export function encodeChainState(s: ChainState): Uint8Array {
     lastBlockTime: [s.lastBlockTime.seconds.toString(), s.lastBlockTime.nanos],
     appHash: toHexUpper(s.appHash),
     lastResultsHash: toHexUpper(s.lastResultsHash),
-    validators: s.validators.map((v) => ({
-      address: toHexUpper(v.address),
-      pubKey: toHexUpper(v.pubKey),
-      power: v.votingPower.toString(),
-      name: v.name ?? "",
-    })),
-    proposerPriorities: s.proposerPriorities.map((p) => p.toString()),
-    proposerIndex: s.proposerIndex,
+    lastValidators: s.lastValidators ? validatorSetToJson(s.lastValidators) : null,
+    validators: validatorSetToJson(s.validators),
+    nextValidators: validatorSetToJson(s.nextValidators),
+    lastHeightValidatorsChanged: s.lastHeightValidatorsChanged.toString(),
     consensusParams: Object.fromEntries(
       Object.entries(s.consensusParams).map(([k, v]) => [k, v.toString()]),
     ) as StateJson["consensusParams"],
@@ -78,6 +109,8 @@ export function encodeChainState(s: ChainState): Uint8Array {
 
 export function decodeChainState(raw: Uint8Array): ChainState {
   const j = JSON.parse(Buffer.from(raw).toString("utf8")) as StateJson;
+  if (!j.nextValidators)
+    throw new Error("the chain state was written by an older version of the node: reset the data folder");
   return {
     chainId: j.chainId,
     initialHeight: BigInt(j.initialHeight),
@@ -90,14 +123,10 @@ export function decodeChainState(raw: Uint8Array): ChainState {
     lastBlockTime: { seconds: BigInt(j.lastBlockTime[0]), nanos: j.lastBlockTime[1] },
     appHash: fromHex(j.appHash),
     lastResultsHash: fromHex(j.lastResultsHash),
-    validators: j.validators.map((v) => ({
-      address: fromHex(v.address),
-      pubKey: fromHex(v.pubKey),
-      votingPower: BigInt(v.power),
-      name: v.name,
-    })),
-    proposerPriorities: j.proposerPriorities.map((p) => BigInt(p)),
-    proposerIndex: j.proposerIndex,
+    lastValidators: j.lastValidators ? validatorSetFromJson(j.lastValidators) : null,
+    validators: validatorSetFromJson(j.validators),
+    nextValidators: validatorSetFromJson(j.nextValidators),
+    lastHeightValidatorsChanged: BigInt(j.lastHeightValidatorsChanged),
     consensusParams: Object.fromEntries(
       Object.entries(j.consensusParams).map(([k, v]) => [k, BigInt(v)]),
     ) as unknown as ConsensusParams,

@@ -6,14 +6,15 @@ import type { AbciEvent } from "../app/events.ts";
 import type { BlockStore } from "../blockstore/block-store.ts";
 import type { Mempool } from "../mempool/mempool.ts";
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
-import { ValidatorSet } from "../consensus/engine/proposer.ts";
 import { misbehaviorOf } from "../evidence/pool.ts";
 import { nextAppHash } from "../store/app-hash.ts";
 import type { Write } from "../store/cache-store.ts";
 import type { BatchOp, LevelDB } from "../store/level-db.ts";
-import { type Block, type BlockID, type Commit, resultsHash } from "../types/block.ts";
+import { type Block, type BlockID, type Commit, resultsHash, type ValidatorUpdate } from "../types/block.ts";
 import { type ChainState, chainStateOp } from "./chain-state.ts";
 import { stateOps } from "./prefixes.ts";
+import { nextChainState } from "./transition.ts";
+import type { ValidatorStore } from "./validator-store.ts";
 
 /** Indexes a committed block's txs; its ops join the block's batch. */
 export interface BlockIndexer {
@@ -40,12 +41,6 @@ export const toExecTxResult = (r: TxResult): ExecTxResult => ({
 
 const toAbciEvent = (e: AbciEvent) => ({ type: e.type, attributes: e.attributes.map((a) => ({ ...a })) });
 
-/** The proposer priorities a state records for the set deciding its next height. */
-export const nextProposers = (set: ValidatorSet) => ({
-  proposerPriorities: [...set.priorities],
-  proposerIndex: set.proposerIndex,
-});
-
 export const blockInfoOf = (chainId: string, b: Block): BlockInfo => ({
   chainId,
   height: b.header.height,
@@ -68,6 +63,7 @@ export class BlockExecutor {
       blockStore: BlockStore;
       indexer: BlockIndexer;
       mempool: Mempool;
+      validators: ValidatorStore;
       /** The committed-state read cache, updated once the block is durable. */
       stateCache?: { applyCommitted(writes: Write[]): void };
       /** Remembers committed evidence (in the block's batch) so it is never punished twice. */
@@ -97,34 +93,34 @@ export class BlockExecutor {
     const info = { ...blockInfoOf(prev.chainId, block), misbehavior: misbehaviorOf(block.evidence.evidence) };
     const txResults: ExecTxResult[] = [];
     let writes: ReturnType<App["commit"]>;
+    let validatorUpdates: ValidatorUpdate[];
+    let state: ChainState;
+    let appHash: Uint8Array;
     try {
       await app.beginBlock(info);
       for (const tx of block.data.txs) txResults.push(toExecTxResult(await app.deliverTx(tx)));
-      await app.endBlock();
+      validatorUpdates = await app.endBlock();
       writes = app.commit();
+      appHash = nextAppHash(prev.appHash, height, writes.writes);
+      // Throws on updates CometBFT would refuse (unknown removal, empty set, overflow): every honest
+      // node runs the same app and halts on the same block rather than diverge.
+      state = nextChainState(prev, {
+        header: block.header,
+        blockId,
+        appHash,
+        lastResultsHash: resultsHash(txResults),
+        validatorUpdates,
+      });
     } catch (e) {
       app.abortBlock();
       throw e;
     }
-    const appHash = nextAppHash(prev.appHash, height, writes.writes);
     const results = ResponseFinalizeBlock.fromPartial({
       events: writes.events.map(toAbciEvent),
       txResults,
-      validatorUpdates: [],
+      validatorUpdates: validatorUpdates.map((u) => ({ pubKey: { ed25519: u.pubKey }, power: u.power })),
       appHash,
     });
-    const state: ChainState = {
-      ...prev,
-      lastBlockHeight: height,
-      lastBlockId: blockId,
-      lastBlockTime: block.header.time,
-      appHash,
-      lastResultsHash: resultsHash(txResults),
-      // The set is fixed until staking changes it at epoch boundaries; its priorities move every block.
-      ...nextProposers(
-        ValidatorSet.withPriorities(prev.validators, prev.proposerPriorities, prev.proposerIndex).next(),
-      ),
-    };
     const ops: BatchOp[] = stateOps(writes.writes);
     const meta = {
       blockId,
@@ -135,8 +131,10 @@ export class BlockExecutor {
     ops.push(...blockStore.opsFor({ block, blockBytes, meta, commit, results }));
     ops.push(...indexer.opsForBlock(height, block.data.txs, txResults));
     if (this.deps.evidence) ops.push(...this.deps.evidence.commitOps(block.evidence.evidence));
+    ops.push(...this.deps.validators.opsFor(state));
     ops.push(chainStateOp(state));
     await db.write(ops);
+    this.deps.validators.committed(state);
     this.deps.evidence?.markCommitted(block.evidence.evidence);
     this.deps.stateCache?.applyCommitted(writes.writes);
     this.current = state;

@@ -32,6 +32,13 @@ export interface Validator {
   name?: string;
 }
 
+/** A change the app asks for in EndBlock (ABCI ValidatorUpdate): power 0 removes the validator. */
+export interface ValidatorUpdate {
+  /** ed25519, 32 bytes. */
+  pubKey: Uint8Array;
+  power: bigint;
+}
+
 // cdcEncode of CometBFT: gogoproto wrapper types (StringValue, Int64Value, BytesValue), field 1.
 function cdcString(s: string): Uint8Array {
   const w = BinaryWriter.create();
@@ -77,7 +84,7 @@ export const commitHash = (c: Commit | undefined) =>
   merkleRoot((c?.signatures ?? []).map((s) => CommitSig.encode(s).finish()));
 
 /** ValidatorSet.Hash(): Merkle root over SimpleValidator{pub_key, voting_power}. */
-export function validatorsHash(vals: Validator[]): Uint8Array {
+export function validatorsHash(vals: readonly Validator[]): Uint8Array {
   return merkleRoot(
     vals.map((v) =>
       SimpleValidator.encode({

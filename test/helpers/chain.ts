@@ -8,6 +8,7 @@ import { sha256, utf8 } from "../../chain/crypto/hash.ts";
 import { type GenesisDoc, parseGenesisDoc } from "../../chain/genesis/genesis-doc.ts";
 import { type ChainCore, openChainCore } from "../../chain/node/chain-core.ts";
 import { createLogger } from "../../chain/node/logger.ts";
+import type { App } from "../../chain/app/app.ts";
 import { LevelDB } from "../../chain/store/level-db.ts";
 import { parseGasPrices } from "../../chain/types/gas-price.ts";
 import { createApp } from "../../chain/wiring/app.ts";
@@ -30,10 +31,16 @@ export class TestChain {
     readonly core: ChainCore,
     readonly db: LevelDB,
     readonly dir: string,
+    private readonly genesis: GenesisDoc,
+    private readonly wrapApp: (app: App) => App,
   ) {}
 
-  static async open(genesis: GenesisDoc): Promise<TestChain> {
-    const dir = mkdtempSync(join(tmpdir(), "cifer-chain-"));
+  /** wrapApp: lets a test stand in for app behaviour no module has yet (e.g. validator updates). */
+  static async open(
+    genesis: GenesisDoc,
+    wrapApp: (app: App) => App = (a) => a,
+    dir = mkdtempSync(join(tmpdir(), "cifer-chain-")),
+  ): Promise<TestChain> {
     const db = new LevelDB(join(dir, "db"));
     await db.open();
     const core = await openChainCore({
@@ -41,19 +48,32 @@ export class TestChain {
       genesis,
       genesisHash: sha256(utf8(JSON.stringify(genesis.json))),
       createApp: (committed) =>
-        createApp({ chainId: genesis.chainId, committed, minGasPrices: () => parseGasPrices("0.0025ucif") }),
+        wrapApp(
+          createApp({
+            chainId: genesis.chainId,
+            committed,
+            minGasPrices: () => parseGasPrices("0.0025ucif"),
+          }),
+        ),
       log: createLogger("error"),
     });
-    return new TestChain(core, db, dir);
+    return new TestChain(core, db, dir, genesis, wrapApp);
   }
 
-  /** A single-validator producer over this chain, driven by produceOne(). */
-  producer(key: Ed25519Key = generateEd25519()): SoloProducer {
+  /** Closes the database and opens the chain again from it, as a node restart does. */
+  async reopen(): Promise<TestChain> {
+    await this.db.close();
+    return TestChain.open(this.genesis, this.wrapApp, this.dir);
+  }
+
+  /** A producer over this chain, driven by produceOne(); cosigners precommit with the proposer. */
+  producer(key: Ed25519Key = generateEd25519(), cosigners: Ed25519Key[] = []): SoloProducer {
     return new SoloProducer({
       executor: this.core.executor,
       blockStore: this.core.blockStore,
       mempool: this.core.mempool,
       signer: new FilePrivValidator(key, join(this.dir, "pv-state.json")),
+      cosigners: cosigners.map((k, i) => new FilePrivValidator(k, join(this.dir, `pv-state-${i}.json`))),
       intervalMs: 1000,
       pendingBlockPath: join(this.dir, "pending.pb"),
     });

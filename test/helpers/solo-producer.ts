@@ -9,12 +9,15 @@ import { SignedMsgType, voteSignBytes } from "../../chain/types/vote.ts";
 import { writeFileAtomicSync } from "../../chain/util/fs.ts";
 import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "../../chain/consensus/block-builder.ts";
 import { type FilePrivValidator, SignStep } from "../../chain/consensus/priv-validator.ts";
+import { absentCommitSig } from "../../chain/consensus/engine/commit.ts";
 
 export interface SoloProducerOptions {
   executor: BlockExecutor;
   blockStore: BlockStore;
   mempool: Mempool;
   signer: FilePrivValidator;
+  /** Other validators' signers: they precommit too when the set deciding a height includes them. */
+  cosigners?: FilePrivValidator[];
   intervalMs: number;
   /** Where a signed but not yet committed block is kept, so a restart re-proposes the same block. */
   pendingBlockPath: string;
@@ -77,19 +80,23 @@ export class SoloProducer {
     const blockBytes = BlockCodec.encode(block).finish();
     const id = blockId(block.header, blockBytes);
     const signBytes = voteSignBytes(state.chainId, SignedMsgType.Precommit, height, 0, id, block.header.time);
-    const signature = signer.sign(height, 0, SignStep.Precommit, signBytes);
+    const signers = [signer, ...(this.o.cosigners ?? [])];
+    // One CommitSig per member of the height's set, in set order; members without a signer here are absent.
     const commit: Commit = {
       height,
       round: 0,
       blockId: id,
-      signatures: [
-        {
-          blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
-          validatorAddress: signer.address,
-          timestamp: block.header.time,
-          signature,
-        },
-      ],
+      signatures: state.validators.validators.map((v) => {
+        const s = signers.find((x) => Buffer.compare(x.address, v.address) === 0);
+        return s
+          ? {
+              blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+              validatorAddress: s.address,
+              timestamp: block.header.time,
+              signature: s.sign(height, 0, SignStep.Precommit, signBytes),
+            }
+          : absentCommitSig();
+      }),
     };
     await executor.apply(block, blockBytes, id, commit);
     this.o.log?.("committed block", {

@@ -141,7 +141,7 @@ export function intruderAct(net: ByzantineNet, key: Ed25519Key): void {
   const engine = t.engine!;
   const h = engine.height;
   const r = engine.round;
-  const vals = t.chain.state.validators;
+  const vals = t.chain.state.validators.validators;
   const action = rng.int(4);
   if (action === 3) {
     net.sendRaw("intruder", t, rng.bytes(rng.range(0, 40)), false);

@@ -40,10 +40,13 @@ test("consensus: agreement, valid commits, liveness and evidence on seeded adver
   const evidence = results.reduce((n, r) => n + r.evidenceDetected, 0);
   const blamed = results.reduce((n, r) => n + r.peerErrors, 0);
   const slowest = Math.max(...results.map((r) => r.liveAfterMs));
+  const changed = results.filter((r) => r.changedSetHeights > 0);
+  const changedHeights = changed.reduce((n, r) => n + r.changedSetHeights, 0);
   console.log(
     `${results.length} schedules in ${seconds.toFixed(1)}s: ${heights} heights over ${(simulated / 1000).toFixed(0)}s ` +
       `simulated, ${evidence} equivocations detected and committed, ${blamed} faulty messages reported; ` +
-      `after healing, ${(slowest / 1000).toFixed(1)}s at most until every honest node had 2 new heights`,
+      `after healing, ${(slowest / 1000).toFixed(1)}s at most until every honest node had 2 new heights; ` +
+      `${changed.length} schedules changed the validator set (${changedHeights} heights decided by a changed set)`,
   );
   const report = failed
     .slice(0, 10)
@@ -51,6 +54,9 @@ test("consensus: agreement, valid commits, liveness and evidence on seeded adver
     .join("\n");
   assert.equal(failed.length, 0, `${failed.length} schedule(s) failed:\n${report}`);
   assert.ok(results.length >= count);
+  // The generator must keep exercising set changes, or the properties checked say nothing of them.
+  if (count >= 100)
+    assert.ok(changed.length >= count / 20, `only ${changed.length} schedules changed the set`);
 });
 
 const dir = mkdtempSync(join(tmpdir(), "cifer-sim-"));
@@ -61,6 +67,7 @@ test("a validator crashed right after the WAL write of its vote restarts and nev
   const schedule: Schedule = {
     seed: 424242,
     powers: [10n, 10n, 10n, 10n],
+    powerChanges: [],
     byzantine: new Map(),
     intruder: false,
     network: {

@@ -44,9 +44,18 @@ export interface CrashSpec {
   restartAfterMs: number;
 }
 
+/** The app asks, while executing `height`, for `node`'s power to become `power` (from height + 2). */
+export interface PowerChange {
+  height: bigint;
+  node: number;
+  power: bigint;
+}
+
 export interface Schedule {
   seed: number;
   powers: bigint[];
+  /** Validator-set changes, as staking makes them at epoch boundaries; ascending by height. */
+  powerChanges: PowerChange[];
   /** Behaviours of each byzantine validator, by node id (honest ones absent). */
   byzantine: Map<number, Behaviour[]>;
   /** A non-validator node that forges messages. */
@@ -134,11 +143,31 @@ export function scheduleFromSeed(seed: number): Schedule {
   let liveFrom = 600;
   for (const p of network.partitions) liveFrom = Math.max(liveFrom, p.end);
   for (const c of crashes) liveFrom = Math.max(liveFrom, c.at + c.restartAfterMs + 1000);
+  const intruder = rng.chance(400);
+
+  // Validator-set changes only raise (and lower back) the power of validators that never fail, so
+  // the faulty power stays under 1/3 of every height's set.
+  const powerChanges: PowerChange[] = [];
+  const steady = honest.filter((id) => !crashes.some((c) => c.node === id));
+  if (steady.length > 0 && rng.chance(300)) {
+    let height = BigInt(rng.range(1, 3));
+    for (let i = rng.range(1, 3); i > 0; i--, height += BigInt(rng.range(1, 3))) {
+      const node = rng.pick(steady);
+      const last = powerChanges.findLast((c) => c.node === node);
+      const raised = last !== undefined && last.power !== powers[node];
+      powerChanges.push({
+        height,
+        node,
+        power: raised ? powers[node]! : powers[node]! + BigInt(rng.range(1, 20)),
+      });
+    }
+  }
   return {
     seed,
     powers,
+    powerChanges,
     byzantine,
-    intruder: rng.chance(400),
+    intruder,
     network,
     crashes,
     liveFrom,
@@ -156,11 +185,13 @@ export function describeSchedule(s: Schedule): string {
   const crashes = s.crashes
     .map((c) => `n${c.node} ${c.mode} at ${c.at}ms for ${c.restartAfterMs}ms`)
     .join(", ");
+  const changes = s.powerChanges.map((c) => `n${c.node}=${c.power} at ${c.height}`).join(", ");
   return [
     `seed ${s.seed}: ${s.powers.length} validators, powers [${s.powers.join(", ")}]`,
     `byzantine ${byz}${s.intruder ? ", plus a non-validator intruder" : ""}`,
     `loss ${s.network.lossPermille}‰ dup ${s.network.dupPermille}‰ delay ${s.network.minDelayMs}-${s.network.maxDelayMs}ms, ` +
       `${s.network.slowPermille}‰ late by up to ${s.network.slowMaxMs}ms before GST`,
     `partitions ${parts || "none"}; crashes ${crashes || "none"}; live from ${s.liveFrom}ms`,
+    `validator power changes ${changes || "none"}`,
   ].join("\n  ");
 }

@@ -7,14 +7,8 @@ import { evidenceKey, verifyDuplicateVote } from "../../chain/evidence/verify.ts
 import { DEFAULT_CONSENSUS_PARAMS } from "../../chain/genesis/genesis-doc.ts";
 import { sha256, toHexUpper, utf8 } from "../../chain/crypto/hash.ts";
 import type { ChainState } from "../../chain/state/chain-state.ts";
-import { ValidatorSet } from "../../chain/consensus/engine/proposer.ts";
-import {
-  type Block,
-  type BlockID,
-  type Commit,
-  emptyBlockId,
-  type Validator,
-} from "../../chain/types/block.ts";
+import { genesisChainState, nextChainState } from "../../chain/state/transition.ts";
+import type { Block, BlockID, Commit, Validator, ValidatorUpdate } from "../../chain/types/block.ts";
 
 export interface StoredBlock {
   block: Block;
@@ -26,22 +20,18 @@ export interface StoredBlock {
 export const SIM_CHAIN_ID = "cifer-sim";
 
 export function simGenesisState(validators: Validator[], genesisTime: Timestamp): ChainState {
-  const genesisSet = ValidatorSet.fromGenesis(validators);
-  return {
+  return genesisChainState({
     chainId: SIM_CHAIN_ID,
     initialHeight: 1n,
     genesisTime,
-    lastBlockHeight: 0n,
-    lastBlockId: emptyBlockId(),
-    lastBlockTime: genesisTime,
     appHash: sha256(utf8("cifer-sim-app")),
-    lastResultsHash: sha256(),
     validators,
-    proposerPriorities: [...genesisSet.priorities],
-    proposerIndex: genesisSet.proposerIndex,
     consensusParams: { ...DEFAULT_CONSENSUS_PARAMS, blockMaxBytes: 65_536n },
-  };
+  });
 }
+
+/** The simulated app's EndBlock: validator updates by height (none by default). */
+export type UpdatesAt = (height: bigint) => ValidatorUpdate[];
 
 /**
  * The host side of a simulated node (its "disk"): the chain of applied blocks with their commits,
@@ -57,10 +47,23 @@ export class SimChain {
    * validationMemo: results shared by the simulated nodes, keyed by the block and the last block
    * id - the state a block is checked against is a function of the chain it extends.
    */
+  private readonly validationMemo: Map<string, string | null> | undefined;
+  private readonly updatesAt: UpdatesAt;
+  /** Members of a height's set, to check evidence from that height. */
+  private readonly validatorsAt: (height: bigint) => readonly Validator[];
+
   constructor(
     public state: ChainState,
-    private readonly validationMemo?: Map<string, string | null>,
-  ) {}
+    o: {
+      validationMemo?: Map<string, string | null>;
+      updatesAt?: UpdatesAt;
+      validatorsAt?: (height: bigint) => readonly Validator[];
+    } = {},
+  ) {
+    this.validationMemo = o.validationMemo;
+    this.updatesAt = o.updatesAt ?? (() => []);
+    this.validatorsAt = o.validatorsAt ?? (() => this.state.validators.validators);
+  }
 
   get height(): bigint {
     return this.state.lastBlockHeight;
@@ -115,7 +118,7 @@ export class SimChain {
       const ev = e.duplicateVoteEvidence;
       if (!ev) return "only duplicate-vote evidence is known";
       try {
-        verifyDuplicateVote(this.state.chainId, ev, this.state.validators);
+        verifyDuplicateVote(this.state.chainId, ev, this.validatorsAt(ev.voteA?.height ?? 0n));
       } catch (err) {
         return `bad evidence: ${(err as Error).message}`;
       }
@@ -131,7 +134,7 @@ export class SimChain {
     const key = evidenceKey(ev);
     if (this.pendingEvidence.has(key) || this.committedEvidence.has(key)) return false;
     try {
-      verifyDuplicateVote(this.state.chainId, ev, this.state.validators);
+      verifyDuplicateVote(this.state.chainId, ev, this.validatorsAt(ev.voteA?.height ?? 0n));
     } catch {
       return false;
     }
@@ -148,15 +151,13 @@ export class SimChain {
       this.pendingEvidence.delete(key);
     }
     this.blocks.push(stored);
-    const s = this.state;
-    const next = ValidatorSet.withPriorities(s.validators, s.proposerPriorities, s.proposerIndex).next();
-    this.state = {
-      ...this.state,
-      lastBlockHeight: h.height,
-      lastBlockId: stored.blockId,
-      lastBlockTime: h.time,
-      proposerPriorities: [...next.priorities],
-      proposerIndex: next.proposerIndex,
-    };
+    // The simulated app's state never changes: only the block and its validator updates move it.
+    this.state = nextChainState(this.state, {
+      header: h,
+      blockId: stored.blockId,
+      appHash: this.state.appHash,
+      lastResultsHash: this.state.lastResultsHash,
+      validatorUpdates: this.updatesAt(h.height),
+    });
   }
 }

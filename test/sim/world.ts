@@ -1,6 +1,6 @@
 import type { DuplicateVoteEvidence } from "cosmjs-types/tendermint/types/evidence";
 import { decodeConsensusMessage, encodeConsensusMessage } from "../../chain/consensus/engine/messages.ts";
-import { ValidatorSet } from "../../chain/consensus/engine/proposer.ts";
+import type { ValidatorSet } from "../../chain/consensus/engine/proposer.ts";
 import type { ConsensusMessage, Effect, EngineInput } from "../../chain/consensus/engine/types.ts";
 import { verifyCommit } from "../../chain/consensus/verify-commit.ts";
 import {
@@ -11,7 +11,8 @@ import {
 } from "../../chain/crypto/ed25519.ts";
 import { sha256, toHexUpper, utf8 } from "../../chain/crypto/hash.ts";
 import { evidenceKey, verifyDuplicateVote } from "../../chain/evidence/verify.ts";
-import type { Validator } from "../../chain/types/block.ts";
+import { advanceValidators } from "../../chain/state/transition.ts";
+import { type Validator, type ValidatorUpdate, validatorsHash } from "../../chain/types/block.ts";
 import { timestampFromMillis } from "../../chain/types/time.ts";
 import { CommitChecker } from "./commit-check.ts";
 import { byzantineBroadcast, type ByzantineNet, intruderAct } from "./byzantine.ts";
@@ -48,6 +49,8 @@ export interface SimResult {
   events: number;
   evidenceDetected: number;
   peerErrors: number;
+  /** Committed heights decided by a validator set other than the genesis one. */
+  changedSetHeights: number;
 }
 
 export interface WorldHooks {
@@ -87,7 +90,8 @@ export class World implements ByzantineNet {
   readonly violations: string[] = [];
   private readonly queue = new EventQueue<SimEvent>();
   private readonly validators: Validator[];
-  private readonly valSets: ValidatorSet[] = [];
+  /** Index h - 1: the sets after block h - 1 (index 0: genesis); their `validators` decide height h. */
+  private readonly valSets: ReturnType<typeof advanceValidators>[] = [];
   private readonly agreed = new Map<bigint, string>();
   private readonly detected = new Map<string, number>();
   private readonly intruderKey: Ed25519Key;
@@ -123,13 +127,26 @@ export class World implements ByzantineNet {
     }));
     this.intruderKey = poolKey(picks[schedule.powers.length]!);
     const genesis = simGenesisState(this.validators, timestampFromMillis(GENESIS_MS));
+    this.valSets.push(genesis);
     const validationMemo = new Map<string, string | null>();
     keys.forEach((key, i) => {
       const byz = schedule.byzantine.get(i) ?? null;
       const signer = hooks.signerFor?.(i, key) ?? new SimSigner(key, byz === null);
       const wal = hooks.walFor?.(i) ?? new MemoryWal();
       this.nodes.push(
-        new SimNode(i, key, signer, wal, new SimChain(genesis, validationMemo), byz, this.rng.fork()),
+        new SimNode(
+          i,
+          key,
+          signer,
+          wal,
+          new SimChain(genesis, {
+            validationMemo,
+            updatesAt: (h) => this.updatesAt(h),
+            validatorsAt: (h) => this.validatorSet(h).validators,
+          }),
+          byz,
+          this.rng.fork(),
+        ),
       );
     });
   }
@@ -138,11 +155,20 @@ export class World implements ByzantineNet {
     return this.schedule.liveFrom;
   }
 
+  /** The schedule's validator-set changes the simulated app returns at `height`. */
+  updatesAt(height: bigint): ValidatorUpdate[] {
+    return this.schedule.powerChanges
+      .filter((c) => c.height === height)
+      .map((c) => ({ pubKey: this.validators[c.node]!.pubKey, power: c.power }));
+  }
+
+  /** Every node's chain state moves its sets the same way; this follows them without a chain. */
   validatorSet(height: bigint): ValidatorSet {
-    if (this.valSets.length === 0) this.valSets.push(ValidatorSet.fromGenesis(this.validators));
-    while (BigInt(this.valSets.length) < height)
-      this.valSets.push(this.valSets[this.valSets.length - 1]!.next());
-    return this.valSets[Number(height) - 1]!;
+    while (BigInt(this.valSets.length) < height) {
+      const h = BigInt(this.valSets.length);
+      this.valSets.push(advanceValidators(this.valSets.at(-1)!, h, this.updatesAt(h)));
+    }
+    return this.valSets[Number(height) - 1]!.validators;
   }
 
   run(): SimResult {
@@ -165,6 +191,12 @@ export class World implements ByzantineNet {
       if (this.violations.length > 0 && !this.done) this.done = this.violations.length >= 5;
     }
     this.finalChecks();
+    let top = 0n;
+    for (const n of this.nodes) if (n.chain.height > top) top = n.chain.height;
+    const genesisHash = toHexUpper(validatorsHash(this.validatorSet(1n).validators));
+    let changedSetHeights = 0;
+    for (let h = 1n; h <= top; h++)
+      if (toHexUpper(validatorsHash(this.validatorSet(h).validators)) !== genesisHash) changedSetHeights++;
     return {
       seed: s.seed,
       description: describeSchedule(s),
@@ -175,6 +207,7 @@ export class World implements ByzantineNet {
       events: this.events,
       evidenceDetected: this.detected.size,
       peerErrors: this.peerErrors,
+      changedSetHeights,
     };
   }
 
@@ -361,7 +394,7 @@ export class World implements ByzantineNet {
   private onEvidence(node: SimNode, ev: DuplicateVoteEvidence): void {
     if (!node.honest) return;
     try {
-      verifyDuplicateVote(SIM_CHAIN_ID, ev, this.validators);
+      verifyDuplicateVote(SIM_CHAIN_ID, ev, this.validatorSet(ev.voteA?.height ?? 0n).validators);
     } catch (err) {
       this.violation(`${node.name} reported invalid evidence: ${(err as Error).message}`);
       return;

@@ -8,10 +8,9 @@ import { buildBlock } from "../../chain/consensus/block-builder.ts";
 import { ed25519Address, generateEd25519, signEd25519 } from "../../chain/crypto/ed25519.ts";
 import { sha256, utf8 } from "../../chain/crypto/hash.ts";
 import { DEFAULT_CONSENSUS_PARAMS } from "../../chain/genesis/genesis-doc.ts";
-import { ValidatorSet } from "../../chain/consensus/engine/proposer.ts";
 import type { ChainState } from "../../chain/state/chain-state.ts";
-import { nextProposers } from "../../chain/state/executor.ts";
-import { BlockIDFlag, blockId, emptyBlockId } from "../../chain/types/block.ts";
+import { genesisChainState } from "../../chain/state/transition.ts";
+import { BlockIDFlag, blockId } from "../../chain/types/block.ts";
 import { SignedMsgType, voteSignBytes } from "../../chain/types/vote.ts";
 
 const keys = [generateEd25519(), generateEd25519(), generateEd25519()];
@@ -21,19 +20,14 @@ const validators = keys.map((k) => ({
   votingPower: 1n,
 }));
 const time = { seconds: 1_767_225_600n, nanos: 0 };
-const state: ChainState = {
+const state: ChainState = genesisChainState({
   chainId: "cifer-test-1",
   initialHeight: 1n,
   genesisTime: time,
-  lastBlockHeight: 0n,
-  lastBlockId: emptyBlockId(),
-  lastBlockTime: time,
   appHash: sha256(utf8("genesis state")),
-  lastResultsHash: sha256(),
   validators,
-  ...nextProposers(ValidatorSet.fromGenesis(validators)),
   consensusParams: DEFAULT_CONSENSUS_PARAMS,
-};
+});
 
 function signedBlock(signers: number[], mutate?: (b: ReturnType<typeof buildBlock>) => void) {
   const block = buildBlock({

@@ -262,7 +262,10 @@ const backend: RpcBackend = {
     chain.find((c) => toHexUpper(c.meta.blockId.hash) === toHexUpper(hash))?.meta.header.height,
   commit: async (h) => chain[Number(h) - 1]?.commit,
   blockResults: async (h) => chain[Number(h) - 1]?.results,
-  validators: async (h) => (h >= 1n && h <= 4n ? vals : undefined),
+  validators: async (h) =>
+    h >= 1n && h <= 4n
+      ? vals.map((validator, i) => ({ validator, proposerPriority: BigInt(i * 7 - 5) }))
+      : undefined,
   tx: async (hash) => indexed.find((t) => toHexUpper(t.hash) === toHexUpper(hash)),
   searchTxs: async (query, page, perPage, order): Promise<TxSearchPage> => {
     const byHeight = /^tx\.height\s*=\s*(\d+)$/.exec(query);
@@ -504,6 +507,10 @@ describe("Comet38Client against the RPC server", () => {
     assert.deepEqual(v.validators[0]!.address, valAddr);
     assert.deepEqual(v.validators[0]!.pubkey, { algorithm: "ed25519", data: valPub });
     assert.equal(v.validators[0]!.votingPower, 10n);
+    assert.deepEqual(
+      v.validators.map((x) => x.proposerPriority),
+      [-5, 2],
+    );
     const paged = await client.validators({ height: 2, page: 2, per_page: 1 });
     assert.equal(paged.count, 1);
     assert.deepEqual(paged.validators[0]!.address, validator2.address);

@@ -6,7 +6,8 @@ import type { VoteSet } from "./vote-set.ts";
 /** Go's zero time.Time, the timestamp of an absent CommitSig. */
 const GO_ZERO_TIME: Timestamp = { seconds: -62135596800n, nanos: 0 };
 
-const absent = (): CommitSig => ({
+/** The CommitSig of a validator whose precommit for the block is missing. */
+export const absentCommitSig = (): CommitSig => ({
   blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
   validatorAddress: new Uint8Array(),
   timestamp: GO_ZERO_TIME,
@@ -23,7 +24,7 @@ export function buildCommit(precommits: VoteSet, blockId: BlockID): Commit {
   const forBlock = new Map(precommits.votesFor(key).map((v) => [v.validatorIndex, v]));
   const signatures = precommits.validators.map((_, i): CommitSig => {
     const v = forBlock.get(i) ?? precommits.get(i);
-    if (!v) return absent();
+    if (!v) return absentCommitSig();
     if (isNilBlockId(v.blockId))
       return {
         blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_NIL,
@@ -31,7 +32,7 @@ export function buildCommit(precommits: VoteSet, blockId: BlockID): Commit {
         timestamp: v.timestamp,
         signature: v.signature,
       };
-    if (blockKey(v.blockId) !== key) return absent();
+    if (blockKey(v.blockId) !== key) return absentCommitSig();
     return {
       blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
       validatorAddress: v.validatorAddress,

@@ -1,5 +1,6 @@
 import { compareBytes } from "../../crypto/hash.ts";
-import type { Validator } from "../../types/block.ts";
+import { ed25519Address } from "../../crypto/ed25519.ts";
+import type { Validator, ValidatorUpdate } from "../../types/block.ts";
 
 // Weighted round-robin proposer selection, exactly as CometBFT's types/validator_set.go does it
 // (IncrementProposerPriority, RescalePriorities, shiftByAvgProposerPriority, incrementProposerPriority,
@@ -20,9 +21,18 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
+/** CometBFT's ValidatorsByVotingPower: more power first, then the lower address. */
+export function byVotingPower(a: Validator, b: Validator): number {
+  if (a.votingPower !== b.votingPower) return a.votingPower > b.votingPower ? -1 : 1;
+  return compareBytes(a.address, b.address);
+}
+
+export class ValidatorUpdateError extends Error {}
+
 /**
  * A validator set with its proposer priorities (CometBFT's ValidatorSet). Validators keep the
  * order they are given in (the order of commit signatures); selection does not depend on it.
+ * Sets built by `withUpdates` are in CometBFT's order (byVotingPower), as genesis sets should be.
  */
 export class ValidatorSet {
   readonly totalVotingPower: bigint;
@@ -68,23 +78,96 @@ export class ValidatorSet {
     return new ValidatorSet(validators, [...priorities], proposerIndex);
   }
 
-  /**
-   * The set deciding `height` of a chain whose validators never changed since `initialHeight`:
-   * the genesis set incremented once per block (CometBFT's state update does
-   * NextValidators.CopyIncrementProposerPriority(1) after every block).
-   */
-  static forStaticHeight(
-    validators: readonly Validator[],
-    initialHeight: bigint,
-    height: bigint,
-  ): ValidatorSet {
-    const set = ValidatorSet.fromGenesis(validators);
-    for (let h = initialHeight; h < height; h++) set.incrementProposerPriority(1);
-    return set;
-  }
-
   copy(): ValidatorSet {
     return new ValidatorSet(this.validators, [...this.priorities], this.proposerIdx);
+  }
+
+  /**
+   * CometBFT's UpdateWithChangeSet (v0.38): a new set with the app's validator updates applied, the
+   * current set untouched. Power 0 removes a validator; a new validator starts at priority
+   * -1.125 x the total power (so unbonding and bonding again cannot reset a negative priority);
+   * an updated one keeps its priority; then the priorities are rescaled and centred and the
+   * validators sorted by power. Throws ValidatorUpdateError, leaving nothing changed, when the
+   * updates are malformed, remove an unknown validator, empty the set or overflow the total power.
+   */
+  withUpdates(changes: readonly ValidatorUpdate[]): ValidatorSet {
+    if (changes.length === 0) return this.copy();
+    // processChanges: sorted by address, no duplicates, powers in range, zero means removal.
+    const sorted = changes
+      .map((c) => {
+        if (c.pubKey.length !== 32)
+          throw new ValidatorUpdateError(`validator update with a ${c.pubKey.length}-byte ed25519 key`);
+        return { address: ed25519Address(c.pubKey), pubKey: c.pubKey, power: c.power };
+      })
+      .sort((a, b) => compareBytes(a.address, b.address));
+    for (let i = 0; i < sorted.length; i++) {
+      const c = sorted[i]!;
+      const hex = Buffer.from(c.address).toString("hex").toUpperCase();
+      if (i > 0 && compareBytes(sorted[i - 1]!.address, c.address) === 0)
+        throw new ValidatorUpdateError(`duplicate validator update for ${hex}`);
+      if (c.power < 0n)
+        throw new ValidatorUpdateError(`validator ${hex} update with negative power ${c.power}`);
+      if (c.power > MAX_TOTAL_VOTING_POWER)
+        throw new ValidatorUpdateError(`validator ${hex} update power ${c.power} exceeds the maximum`);
+    }
+    const updates = sorted.filter((c) => c.power > 0n);
+    const deletes = sorted.filter((c) => c.power === 0n);
+    const existing = new Map(this.validators.map((v, i) => [Buffer.from(v.address).toString("hex"), i]));
+    const indexOf = (a: Uint8Array) => existing.get(Buffer.from(a).toString("hex"));
+    // verifyRemovals
+    let removedPower = 0n;
+    for (const d of deletes) {
+      const i = indexOf(d.address);
+      if (i === undefined)
+        throw new ValidatorUpdateError(
+          `cannot remove validator ${Buffer.from(d.address).toString("hex").toUpperCase()}: not in the set`,
+        );
+      removedPower += this.validators[i]!.votingPower;
+    }
+    const numNew = updates.filter((u) => indexOf(u.address) === undefined).length;
+    if (numNew === 0 && deletes.length === this.validators.length)
+      throw new ValidatorUpdateError("the validator updates would leave an empty set");
+    // verifyUpdates: apply the deltas smallest first so a transient overflow is not reported.
+    const delta = (u: (typeof updates)[number]) => {
+      const i = indexOf(u.address);
+      return i === undefined ? u.power : u.power - this.validators[i]!.votingPower;
+    };
+    let tvp = this.totalVotingPower - removedPower;
+    for (const d of updates.map(delta).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      tvp += d;
+      if (tvp > MAX_TOTAL_VOTING_POWER)
+        throw new ValidatorUpdateError("validator updates would exceed the maximum total voting power");
+    }
+    const tvpBeforeRemovals = tvp + removedPower;
+    // computeNewPriorities, applyUpdates, applyRemovals.
+    const merged = new Map<string, { v: Validator; p: bigint }>();
+    for (const [i, v] of this.validators.entries())
+      merged.set(Buffer.from(v.address).toString("hex"), { v, p: this.priorities[i]! });
+    for (const u of updates) {
+      const key = Buffer.from(u.address).toString("hex");
+      const old = merged.get(key);
+      merged.set(key, {
+        v: { address: u.address, pubKey: u.pubKey, votingPower: u.power, name: old?.v.name ?? "" },
+        p: old ? old.p : -(tvpBeforeRemovals + (tvpBeforeRemovals >> 3n)),
+      });
+    }
+    for (const d of deletes) merged.delete(Buffer.from(d.address).toString("hex"));
+    const entries = [...merged.values()];
+    const set = new ValidatorSet(
+      entries.map((e) => e.v),
+      entries.map((e) => e.p),
+      undefined,
+    );
+    set.rescalePriorities(PRIORITY_WINDOW_SIZE_FACTOR * set.totalVotingPower);
+    set.shiftByAvgProposerPriority();
+    const order = entries
+      .map((_, i) => i)
+      .sort((a, b) => byVotingPower(set.validators[a]!, set.validators[b]!));
+    return new ValidatorSet(
+      order.map((i) => set.validators[i]!),
+      order.map((i) => set.priorities[i]!),
+      undefined,
+    );
   }
 
   /** The next height's set: a copy incremented once. */
