@@ -20,6 +20,21 @@ export interface BlockInfo {
    * modules that punish it (staking, reputation) in their begin-block hook.
    */
   misbehavior?: Misbehavior[];
+  /** Consensus address of the block's proposer (20 bytes). */
+  proposerAddress?: Uint8Array;
+  /**
+   * Who signed the previous block (ABCI's decided_last_commit): one entry per member of the set that
+   * decided it, in set order, for liveness tracking (slashing) and reputation.
+   */
+  lastCommit?: LastCommitVote[];
+}
+
+export interface LastCommitVote {
+  /** Consensus address (20 bytes). */
+  validatorAddress: Uint8Array;
+  power: bigint;
+  /** A precommit of the validator's is in the commit (flag COMMIT or NIL): it was live, as x/slashing counts. */
+  signed: boolean;
 }
 
 export interface Misbehavior {

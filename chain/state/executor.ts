@@ -1,7 +1,7 @@
 import { type ExecTxResult, ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { Block as BlockCodec } from "cosmjs-types/tendermint/types/block";
 import type { App, TxResult } from "../app/app.ts";
-import type { BlockInfo } from "../app/context.ts";
+import type { BlockInfo, LastCommitVote } from "../app/context.ts";
 import type { AbciEvent } from "../app/events.ts";
 import type { BlockStore } from "../blockstore/block-store.ts";
 import type { Mempool } from "../mempool/mempool.ts";
@@ -10,7 +10,14 @@ import { misbehaviorOf } from "../evidence/pool.ts";
 import { nextAppHash } from "../store/app-hash.ts";
 import type { Write } from "../store/cache-store.ts";
 import type { BatchOp, LevelDB } from "../store/level-db.ts";
-import { type Block, type BlockID, type Commit, resultsHash, type ValidatorUpdate } from "../types/block.ts";
+import {
+  type Block,
+  type BlockID,
+  BlockIDFlag,
+  type Commit,
+  resultsHash,
+  type ValidatorUpdate,
+} from "../types/block.ts";
 import { type ChainState, chainStateOp } from "./chain-state.ts";
 import { stateOps } from "./prefixes.ts";
 import { nextChainState } from "./transition.ts";
@@ -47,6 +54,18 @@ export const blockInfoOf = (chainId: string, b: Block): BlockInfo => ({
   timeSeconds: b.header.time.seconds,
   timeNanos: b.header.time.nanos,
 });
+
+/** ABCI's decided_last_commit: the previous block's signers, over the set that decided it. */
+function lastCommitVotes(prev: ChainState, block: Block): LastCommitVote[] {
+  const set = prev.lastValidators;
+  const sigs = block.lastCommit?.signatures;
+  if (!set || !sigs) return [];
+  return set.validators.map((v, i) => ({
+    validatorAddress: v.address,
+    power: v.votingPower,
+    signed: (sigs[i]?.blockIdFlag ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT) !== BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+  }));
+}
 
 /**
  * Executes a decided block against the app and persists everything it produced (state writes, the
@@ -90,7 +109,12 @@ export class BlockExecutor {
     const { app, db, blockStore, indexer, mempool } = this.deps;
     const prev = this.current;
     const height = block.header.height;
-    const info = { ...blockInfoOf(prev.chainId, block), misbehavior: misbehaviorOf(block.evidence.evidence) };
+    const info: BlockInfo = {
+      ...blockInfoOf(prev.chainId, block),
+      misbehavior: misbehaviorOf(block.evidence.evidence),
+      proposerAddress: block.header.proposerAddress,
+      lastCommit: lastCommitVotes(prev, block),
+    };
     const txResults: ExecTxResult[] = [];
     let writes: ReturnType<App["commit"]>;
     let validatorUpdates: ValidatorUpdate[];

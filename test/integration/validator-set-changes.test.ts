@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { Commit as CommitCodec } from "cosmjs-types/tendermint/types/types";
 import type { App } from "../../chain/app/app.ts";
+import type { BlockInfo } from "../../chain/app/context.ts";
 import { SyncedBlockError, verifySyncedBlock } from "../../chain/blocksync/verify.ts";
 import { type Ed25519Key, ed25519Address, generateEd25519 } from "../../chain/crypto/ed25519.ts";
 import { bytesEqual, toHexUpper } from "../../chain/crypto/hash.ts";
@@ -41,6 +42,9 @@ const hashOf = (h: bigint) =>
     expectedSet(h).map((e) => ({ address: new Uint8Array(20), pubKey: e.key.pubkey, votingPower: e.power })),
   );
 
+/** What BeginBlock was told at each height (by the first chain that executed it). */
+const seen = new Map<bigint, BlockInfo>();
+
 /** Wraps the app so EndBlock also returns the planned updates of the height it executes. */
 function withPlannedUpdates(app: App): App {
   let height = 0n;
@@ -48,6 +52,7 @@ function withPlannedUpdates(app: App): App {
   const end = app.endBlock.bind(app);
   app.beginBlock = (info) => {
     height = info.height;
+    if (!seen.has(height)) seen.set(height, info);
     return begin(info);
   };
   app.endBlock = async () => [...(await end()), ...(PLAN.get(height) ?? [])];
@@ -87,6 +92,17 @@ test("app validator updates change the set two heights later, in headers, commit
     );
     assert.equal(k1Signed, h >= 5n && h <= 9n, `k1's precommit at ${h}`);
   }
+  // BeginBlock learns who signed the previous block, over the set that decided it.
+  const votes = (h: bigint) =>
+    seen.get(h)!.lastCommit!.map((v) => [toHexUpper(v.validatorAddress), v.power, v.signed]);
+  const addr = (k: Ed25519Key) => toHexUpper(ed25519Address(k.pubkey));
+  assert.deepEqual(votes(1n), []);
+  assert.deepEqual(votes(5n), [[addr(k0), 10n, true]]);
+  assert.deepEqual(votes(6n), [
+    [addr(k0), 10n, true],
+    [addr(k1), 1n, true],
+  ]);
+  assert.deepEqual(seen.get(6n)!.proposerAddress, ed25519Address(k0.pubkey));
   // FinalizeBlock results carry the updates of the height that returned them.
   const results = (await blockStore.results(3n))!;
   assert.deepEqual(
