@@ -106,13 +106,35 @@ export class App {
     }
   }
 
-  /** Writes the genesis state; the caller commits the returned writes. */
-  async initChain(appState: Record<string, unknown>, info: BlockInfo): Promise<Write[]> {
+  /**
+   * InitChain: every module's genesis, then the genesis transactions (each must succeed, or the
+   * genesis is refused), then the initial validator set if a module decides it. The caller commits
+   * the returned writes.
+   */
+  async initChain(
+    appState: Record<string, unknown>,
+    info: BlockInfo,
+  ): Promise<{ writes: Write[]; validators: ValidatorUpdate[] }> {
     this.validateGenesis(appState);
     const store = new CacheStore(this.opts.committed);
     const ctx = new Context(info, "genesis", GasMeter.infinite(), store);
     for (const m of this.modules) await m.initGenesis(ctx, appState[m.name]);
-    return store.writes();
+    for (const m of this.modules) {
+      const txs = m.genesisTxs?.(appState[m.name]) ?? [];
+      for (const [i, bytes] of txs.entries()) {
+        const tx = this.decode(bytes);
+        const r = await this.runTx(tx, store, info, "genesis", new GasMeter(tx.authInfo.fee!.gasLimit));
+        if (r.code !== 0) throw new Error(`invalid genesis: app_state.${m.name} transaction ${i}: ${r.log}`);
+      }
+    }
+    let validators: ValidatorUpdate[] = [];
+    for (const m of this.modules) {
+      const v = (await m.genesisValidators?.(ctx)) ?? [];
+      if (v.length > 0 && validators.length > 0)
+        throw new Error("two modules decide the genesis validator set");
+      if (v.length > 0) validators = v;
+    }
+    return { writes: store.writes(), validators };
   }
 
   async exportGenesis(info: BlockInfo): Promise<Record<string, unknown>> {

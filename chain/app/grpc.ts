@@ -77,3 +77,37 @@ export async function paginate<T>(
   }
   return { items, pagination: { nextKey, total: countTotal ? total : 0n } };
 }
+
+/**
+ * Pagination over a list already in memory (filtered or joined results, the SDK's FilteredPaginate):
+ * next_key is the position of the next item, so key- and offset-based clients both work.
+ */
+export function paginateList<T>(
+  all: readonly T[],
+  page: PageRequest | undefined,
+): { items: T[]; pagination: PageResponse } {
+  const limit =
+    page && page.limit > 0n
+      ? page.limit > MAX_PAGE_LIMIT
+        ? MAX_PAGE_LIMIT
+        : page.limit
+      : DEFAULT_PAGE_LIMIT;
+  const hasKey = !!page?.key && page.key.length > 0;
+  if (hasKey && page && page.offset > 0n)
+    throw grpcInvalidArgument("either offset or key is expected, got both");
+  let start = page?.offset ?? 0n;
+  if (hasKey) {
+    if (page!.key.length !== 8) throw grpcInvalidArgument("invalid pagination key");
+    start = Buffer.from(page!.key).readBigUInt64BE();
+  }
+  const list = page?.reverse ? [...all].reverse() : all;
+  const end = start + limit;
+  const items = list.slice(Number(start), Number(end));
+  let nextKey = new Uint8Array();
+  if (end < BigInt(list.length)) {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(end);
+    nextKey = new Uint8Array(b);
+  }
+  return { items, pagination: { nextKey, total: page?.countTotal ? BigInt(list.length) : 0n } };
+}

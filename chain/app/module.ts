@@ -37,5 +37,9 @@ export interface AppModule {
   /** Checks a genesis section without touching state; throws an Error that says what is wrong. */
   validateGenesis(state: unknown): void;
   initGenesis(ctx: Context, state: unknown): Promise<void>;
+  /** Signed txs (TxRaw bytes) in the module's genesis section, delivered after every initGenesis (genutil). */
+  genesisTxs?(state: unknown): Uint8Array[];
+  /** After the genesis txs: the initial consensus set, if this module decides it (staking). */
+  genesisValidators?(ctx: Context): Promise<ValidatorUpdate[]>;
   exportGenesis(ctx: Context): Promise<unknown>;
 }

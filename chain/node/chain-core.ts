@@ -6,6 +6,7 @@ import { Mempool, type MempoolLimits } from "../mempool/mempool.ts";
 import { type ChainState, chainStateOp, loadChainState } from "../state/chain-state.ts";
 import { genesisChainState } from "../state/transition.ts";
 import { byVotingPower } from "../consensus/engine/proposer.ts";
+import { ed25519Address } from "../crypto/ed25519.ts";
 import { ValidatorStore } from "../state/validator-store.ts";
 import { BlockExecutor, blockInfoOf } from "../state/executor.ts";
 import { STATE_PREFIX, stateOps } from "../state/prefixes.ts";
@@ -99,15 +100,24 @@ async function initChain(
     timeSeconds: g.genesisTime.seconds,
     timeNanos: g.genesisTime.nanos,
   };
-  const writes = await app.initChain(g.appState, info);
+  const { writes, validators: fromApp } = await app.initChain(g.appState, info);
   const appHash = nextAppHash(new Uint8Array(), 0n, writes);
   if (g.appHash.length > 0 && !bytesEqual(g.appHash, appHash)) {
     throw new ChainCoreError(
       `genesis app_hash ${toHexUpper(g.appHash)} does not match the state it describes (${toHexUpper(appHash)})`,
     );
   }
+  // As CometBFT: validators the app returns from InitChain (made by genesis txs) replace the file's.
+  const initial =
+    fromApp.length > 0
+      ? fromApp.map((u) => ({ address: ed25519Address(u.pubKey), pubKey: u.pubKey, votingPower: u.power }))
+      : g.validators;
+  if (initial.length === 0)
+    throw new ChainCoreError(
+      "no validators: list them in genesis.validators or create them with genutil.gen_txs",
+    );
   // CometBFT orders a genesis set as every set after an update: by power, then address.
-  const state = genesisChainState({ ...g, appHash, validators: [...g.validators].sort(byVotingPower) });
+  const state = genesisChainState({ ...g, appHash, validators: [...initial].sort(byVotingPower) });
   await o.db.write([
     ...stateOps(writes),
     ...validators.opsFor(state),

@@ -5,6 +5,9 @@ import type { GasPrice } from "../types/gas-price.ts";
 import { FEE_COLLECTOR, newAnteHandler } from "../../modules/auth/ante.ts";
 import { AuthModule } from "../../modules/auth/module.ts";
 import { BankModule } from "../../modules/bank/module.ts";
+import { GenutilModule } from "../../modules/genutil/module.ts";
+import { StakingModule } from "../../modules/staking/module.ts";
+import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
 import { DENOM, MODULE_ACCOUNTS } from "./genesis.ts";
 
 export interface AppWiringOptions {
@@ -21,8 +24,22 @@ export function createApp(o: AppWiringOptions): App {
   const auth = new AuthModule();
   const bank = new BankModule({
     auth: auth.keeper,
-    blockedAddresses: [FEE_COLLECTOR, ...MODULE_ACCOUNTS.map((m) => m.name)].map(moduleAddress),
+    blockedAddresses: [
+      FEE_COLLECTOR,
+      BONDED_POOL,
+      NOT_BONDED_POOL,
+      ...MODULE_ACCOUNTS.map((m) => m.name),
+    ].map(moduleAddress),
     listAccounts: (ctx) => auth.addresses(ctx),
+  });
+  const staking = new StakingModule({
+    balance: (ctx, address, denom) => bank.keeper.getBalance(ctx, address, denom),
+    delegateCoins: (ctx, delegator, pool, coins) =>
+      bank.keeper.sendCoinsFromAccountToModule(ctx, delegator, pool, coins),
+    undelegateCoins: (ctx, pool, delegator, coins) =>
+      bank.keeper.sendCoins(ctx, moduleAddress(pool), delegator, coins),
+    sendBetweenModules: (ctx, from, to, coins) =>
+      bank.keeper.sendCoins(ctx, moduleAddress(from), moduleAddress(to), coins),
   });
   const ante = newAnteHandler({
     auth: auth.keeper,
@@ -31,5 +48,11 @@ export function createApp(o: AppWiringOptions): App {
     chainId: o.chainId,
     feeDenom: DENOM,
   });
-  return new App({ chainId: o.chainId, modules: [auth, bank], ante, committed: o.committed });
+  // genutil last: its genesis transactions run once every other module's genesis is in place.
+  return new App({
+    chainId: o.chainId,
+    modules: [auth, bank, staking, new GenutilModule()],
+    ante,
+    committed: o.committed,
+  });
 }

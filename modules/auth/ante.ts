@@ -188,7 +188,8 @@ export function newAnteHandler(opts: AnteOptions): AnteHandler {
         bodyBytes: tx.raw.bodyBytes,
         authInfoBytes: tx.raw.authInfoBytes,
         chainId: opts.chainId,
-        accountNumber: acc.base.accountNumber,
+        // Genesis transactions are signed before accounts are numbered: the SDK signs them with 0.
+        accountNumber: ctx.mode === "genesis" ? 0n : acc.base.accountNumber,
       }).finish();
       if (!verifySecp256k1(pubkeys[i]!, signDoc, tx.raw.signatures[i]!)) {
         throw sdkError(

@@ -10,6 +10,8 @@ import { LevelDB } from "../../chain/store/level-db.ts";
 import { parseGasPrices } from "../../chain/types/gas-price.ts";
 import { createApp } from "../../chain/wiring/app.ts";
 import { buildGenesis, devAccounts } from "../../chain/wiring/genesis.ts";
+import type { ValidatorUpdate } from "../../chain/types/block.ts";
+import type { JsonObject } from "../../chain/types/json.ts";
 
 export const CHAIN_ID = "cifer-test-1";
 
@@ -19,13 +21,16 @@ export const CHAIN_ID = "cifer-test-1";
  */
 export class AppHarness {
   height = 0n;
+  /** What the app's EndBlock returned for the last block. */
+  lastValidatorUpdates: ValidatorUpdate[] = [];
   private constructor(
     readonly app: App,
     readonly db: LevelDB,
     private readonly dir: string,
   ) {}
 
-  static async create(): Promise<AppHarness> {
+  /** edit: changes the genesis JSON before it is parsed (module params, extra sections). */
+  static async create(edit: (genesis: JsonObject) => void = () => {}): Promise<AppHarness> {
     const dir = mkdtempSync(join(tmpdir(), "cifer-app-"));
     const db = new LevelDB(join(dir, "db"));
     await db.open();
@@ -35,17 +40,15 @@ export class AppHarness {
       minGasPrices: () => parseGasPrices("0.0025ucif"),
     });
     const devs = await devAccounts();
-    const doc = parseGenesisDoc(
-      JSON.stringify(
-        buildGenesis({
-          chainId: CHAIN_ID,
-          genesisTime: "2026-01-01T00:00:00Z",
-          validators: [{ pubKey: generateEd25519().pubkey, power: 10n, name: "v0" }],
-          devAddresses: devs.map((d) => d.address),
-        }),
-      ),
-    );
-    const writes = await app.initChain(doc.appState, info(0n));
+    const genesis = buildGenesis({
+      chainId: CHAIN_ID,
+      genesisTime: "2026-01-01T00:00:00Z",
+      validators: [{ pubKey: generateEd25519().pubkey, power: 10n, name: "v0" }],
+      devAddresses: devs.map((d) => d.address),
+    });
+    edit(genesis);
+    const doc = parseGenesisDoc(JSON.stringify(genesis));
+    const { writes } = await app.initChain(doc.appState, info(0n));
     await db.write(stateOps(writes));
     app.afterCommit(info(0n));
     return new AppHarness(app, db, dir);
@@ -57,7 +60,7 @@ export class AppHarness {
     await this.app.beginBlock(info(h));
     const results: TxResult[] = [];
     for (const tx of txs) results.push(await this.app.deliverTx(tx));
-    await this.app.endBlock();
+    this.lastValidatorUpdates = await this.app.endBlock();
     const { writes } = this.app.commit();
     await this.db.write(stateOps(writes));
     this.app.afterCommit(info(h));
@@ -75,6 +78,9 @@ export class AppHarness {
   }
 }
 
+/** One second per block, so times in tests are heights. */
+export const HARNESS_GENESIS_SECONDS = 1_767_225_600n;
+
 function info(height: bigint): BlockInfo {
-  return { chainId: CHAIN_ID, height, timeSeconds: 1_767_225_600n + height, timeNanos: 0 };
+  return { chainId: CHAIN_ID, height, timeSeconds: HARNESS_GENESIS_SECONDS + height, timeNanos: 0 };
 }

@@ -11,3 +11,8 @@ export function msgSend(from: string, to: string, amount: string | bigint, denom
     }).finish(),
   };
 }
+
+/** Any-wraps a message of a cosmjs-types codec. */
+export function anyOf<T>(typeUrl: string, codec: { encode(m: T): { finish(): Uint8Array } }, m: T): Any {
+  return { typeUrl, value: codec.encode(m).finish() };
+}

@@ -1,0 +1,51 @@
+import type { Context } from "../../chain/app/context.ts";
+import type { AppModule } from "../../chain/app/module.ts";
+import type { ValidatorUpdate } from "../../chain/types/block.ts";
+import { stakingEndBlock } from "./epoch.ts";
+import { parseStakingGenesis, stakingGenesisToJson } from "./genesis.ts";
+import { type StakingBank, StakingKeeper } from "./keeper.ts";
+import { stakingMsgs } from "./msg-server.ts";
+import { stakingQueries } from "./query-server.ts";
+import { STAKING_STORE_KEY } from "./store.ts";
+
+/** x/staking: validators, delegations, unbonding, the consensus set at epoch boundaries. */
+export class StakingModule implements AppModule {
+  readonly name = "staking";
+  readonly storeKey = STAKING_STORE_KEY;
+  readonly keeper: StakingKeeper;
+
+  constructor(bank: StakingBank) {
+    this.keeper = new StakingKeeper(bank);
+  }
+
+  msgs() {
+    return stakingMsgs(this.keeper);
+  }
+
+  queries() {
+    return stakingQueries(this.keeper);
+  }
+
+  endBlock(ctx: Context): Promise<ValidatorUpdate[]> {
+    return stakingEndBlock(ctx, this.keeper);
+  }
+
+  /** After the genesis transactions: the first consensus set, from the validators they created. */
+  genesisValidators(ctx: Context): Promise<ValidatorUpdate[]> {
+    return stakingEndBlock(ctx, this.keeper, true);
+  }
+
+  validateGenesis(state: unknown): void {
+    parseStakingGenesis(state);
+  }
+
+  async initGenesis(ctx: Context, state: unknown): Promise<void> {
+    this.keeper.store.setParams(ctx, parseStakingGenesis(state).params);
+  }
+
+  async exportGenesis(ctx: Context): Promise<unknown> {
+    for await (const _ of this.keeper.store.validators(ctx))
+      throw new Error("exporting a bonded staking state is not supported yet");
+    return stakingGenesisToJson(await this.keeper.params(ctx));
+  }
+}
