@@ -27,6 +27,11 @@ export interface BlockInfo {
    * decided it, in set order, for liveness tracking (slashing) and reputation.
    */
   lastCommit?: LastCommitVote[];
+  /**
+   * Consensus addresses of the previous height's proposers whose rounds ended without a decision
+   * (rounds before the one its last_commit was made in), for reputation.
+   */
+  lastFailedProposers?: Uint8Array[];
 }
 
 export interface LastCommitVote {

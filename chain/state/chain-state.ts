@@ -38,7 +38,7 @@ const KEY = utf8("m/state");
 
 type Hex = string;
 export interface ValidatorSetJson {
-  validators: { address: Hex; pubKey: Hex; power: string; name: string }[];
+  validators: { address: Hex; pubKey: Hex; power: string; name: string; proposerWeight?: string }[];
   priorities: string[];
   proposer: number;
 }
@@ -49,6 +49,7 @@ export const validatorSetToJson = (set: ValidatorSet): ValidatorSetJson => ({
     pubKey: toHexUpper(v.pubKey),
     power: v.votingPower.toString(),
     name: v.name ?? "",
+    ...(v.proposerWeight !== undefined ? { proposerWeight: v.proposerWeight.toString() } : {}),
   })),
   priorities: set.priorities.map((p) => p.toString()),
   proposer: set.proposerIndex,
@@ -61,6 +62,7 @@ export const validatorSetFromJson = (j: ValidatorSetJson): ValidatorSet =>
       pubKey: fromHex(v.pubKey),
       votingPower: BigInt(v.power),
       name: v.name,
+      ...(v.proposerWeight !== undefined ? { proposerWeight: BigInt(v.proposerWeight) } : {}),
     })),
     j.priorities.map((p) => BigInt(p)),
     j.proposer,

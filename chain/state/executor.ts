@@ -6,6 +6,7 @@ import type { AbciEvent } from "../app/events.ts";
 import type { BlockStore } from "../blockstore/block-store.ts";
 import type { Mempool } from "../mempool/mempool.ts";
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
+import { RoundProposers } from "../consensus/engine/proposer.ts";
 import { misbehaviorOf } from "../evidence/pool.ts";
 import { nextAppHash } from "../store/app-hash.ts";
 import type { Write } from "../store/cache-store.ts";
@@ -67,6 +68,16 @@ function lastCommitVotes(prev: ChainState, block: Block): LastCommitVote[] {
   }));
 }
 
+/** The proposers of the rounds of the previous height that came before its deciding round. */
+function failedProposers(prev: ChainState, block: Block): Uint8Array[] {
+  const set = prev.lastValidators;
+  const round = block.lastCommit?.round ?? 0;
+  if (!set || round <= 0) return [];
+  // Bounded by the commit's round, which consensus caps: a block carrying a huge round is refused there.
+  const rounds = new RoundProposers(set);
+  return Array.from({ length: Math.min(round, 1000) }, (_, r) => set.validators[rounds.indexAt(r)]!.address);
+}
+
 /**
  * Executes a decided block against the app and persists everything it produced (state writes, the
  * block, its commit, results, tx index and the new chain state) in ONE atomic LevelDB batch, so a
@@ -114,6 +125,7 @@ export class BlockExecutor {
       misbehavior: misbehaviorOf(block.evidence.evidence),
       proposerAddress: block.header.proposerAddress,
       lastCommit: lastCommitVotes(prev, block),
+      lastFailedProposers: failedProposers(prev, block),
     };
     const txResults: ExecTxResult[] = [];
     let writes: ReturnType<App["commit"]>;

@@ -30,6 +30,11 @@ export interface Validator {
   pubKey: Uint8Array; // ed25519
   votingPower: bigint;
   name?: string;
+  /**
+   * Its weight in proposer selection (reputation tiers: 0 = may vote but not propose); absent, its
+   * voting power, as in CometBFT. Not part of the validators hash: it follows from app state.
+   */
+  proposerWeight?: bigint;
 }
 
 /** A change the app asks for in EndBlock (ABCI ValidatorUpdate): power 0 removes the validator. */
@@ -37,6 +42,8 @@ export interface ValidatorUpdate {
   /** ed25519, 32 bytes. */
   pubKey: Uint8Array;
   power: bigint;
+  /** Proposer-selection weight from now on (see Validator.proposerWeight); absent: the power. */
+  proposerWeight?: bigint;
 }
 
 // cdcEncode of CometBFT: gogoproto wrapper types (StringValue, Int64Value, BytesValue), field 1.

@@ -6,6 +6,7 @@ import { FEE_COLLECTOR, newAnteHandler } from "../../modules/auth/ante.ts";
 import { AuthModule } from "../../modules/auth/module.ts";
 import { BankModule } from "../../modules/bank/module.ts";
 import { GenutilModule } from "../../modules/genutil/module.ts";
+import { ReputationModule } from "../../modules/reputation/module.ts";
 import { StakingModule } from "../../modules/staking/module.ts";
 import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
 import { DENOM, MODULE_ACCOUNTS } from "./genesis.ts";
@@ -51,7 +52,7 @@ export function createApp(o: AppWiringOptions): App {
   // genutil last: its genesis transactions run once every other module's genesis is in place.
   return new App({
     chainId: o.chainId,
-    modules: [auth, bank, staking, new GenutilModule()],
+    modules: [auth, bank, new ReputationModule(staking.keeper), staking, new GenutilModule()],
     ante,
     committed: o.committed,
   });

@@ -79,10 +79,12 @@ export async function applyValidatorSetUpdates(ctx: Context, k: StakingKeeper): 
       toBonded += tokensOf(v);
     }
     const power = consensusPower(v);
+    const weight = await k.proposerWeight(ctx, v, power);
     const key = Buffer.from(val).toString("hex");
-    if (last.get(key)?.power !== power) {
-      updates.push({ pubKey: consensusPubKey(v), power });
-      k.store.setLastPower(ctx, val, power);
+    const before = last.get(key);
+    if (before?.power !== power || before.weight !== weight) {
+      updates.push({ pubKey: consensusPubKey(v), power, proposerWeight: weight });
+      k.store.setLastPower(ctx, val, power, weight);
     }
     last.delete(key);
     total += power;

@@ -38,6 +38,12 @@ export interface StakingBank {
   sendBetweenModules(ctx: Context, from: string, to: string, coins: Coin64[]): Promise<void>;
 }
 
+/**
+ * Who may propose and how often, per validator in the next consensus set (reputation tiers); the
+ * default is CometBFT's: by voting power.
+ */
+export type ProposerWeights = (ctx: Context, v: Validator, power: bigint) => Promise<bigint>;
+
 export const blockTime = (ctx: Context): Timestamp => ({
   seconds: ctx.block.timeSeconds,
   nanos: ctx.block.timeNanos,
@@ -57,6 +63,7 @@ export const timeLte = (a: Timestamp, b: Timestamp) =>
 export class StakingKeeper {
   readonly store = new StakingStore();
   readonly hooks = new HookList();
+  proposerWeight: ProposerWeights = async (_ctx, _v, power) => power;
 
   constructor(readonly bank: StakingBank) {}
 

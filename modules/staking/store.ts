@@ -104,13 +104,9 @@ export class StakingStore {
     for await (const [, v] of iteratePrefix(this.kv(ctx), K.powerIndexPrefix, true)) yield v;
   }
 
-  async lastPower(ctx: Context, val: Uint8Array): Promise<bigint | undefined> {
-    const raw = await this.kv(ctx).get(K.lastPowerKey(val));
-    return raw ? BigInt(fromUtf8(raw)) : undefined;
-  }
-
-  setLastPower(ctx: Context, val: Uint8Array, power: bigint): void {
-    this.kv(ctx).set(K.lastPowerKey(val), utf8(power.toString()));
+  /** What consensus was last told of a validator: its power and proposer weight ("power/weight"). */
+  setLastPower(ctx: Context, val: Uint8Array, power: bigint, weight: bigint): void {
+    this.kv(ctx).set(K.lastPowerKey(val), utf8(`${power}/${weight}`));
   }
 
   deleteLastPower(ctx: Context, val: Uint8Array): void {
@@ -118,11 +114,14 @@ export class StakingStore {
   }
 
   /** The consensus set as last handed to CometBFT: operator address to power, by address. */
-  async lastPowers(ctx: Context): Promise<Map<string, { val: Uint8Array; power: bigint }>> {
-    const out = new Map<string, { val: Uint8Array; power: bigint }>();
+  async lastPowers(ctx: Context): Promise<Map<string, { val: Uint8Array; power: bigint; weight: bigint }>> {
+    const out = new Map<string, { val: Uint8Array; power: bigint; weight: bigint }>();
     for await (const [k, v] of iteratePrefix(this.kv(ctx), K.lastPowerPrefix)) {
       const [val] = K.readAddresses(k, K.lastPowerPrefix.length);
-      out.set(Buffer.from(val!).toString("hex"), { val: Uint8Array.from(val!), power: BigInt(fromUtf8(v)) });
+      const [power, weight] = fromUtf8(v)
+        .split("/")
+        .map((x) => BigInt(x)) as [bigint, bigint];
+      out.set(Buffer.from(val!).toString("hex"), { val: Uint8Array.from(val!), power, weight });
     }
     return out;
   }

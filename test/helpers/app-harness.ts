@@ -11,6 +11,7 @@ import { parseGasPrices } from "../../chain/types/gas-price.ts";
 import { createApp } from "../../chain/wiring/app.ts";
 import { buildGenesis, devAccounts } from "../../chain/wiring/genesis.ts";
 import type { ValidatorUpdate } from "../../chain/types/block.ts";
+import type { AbciEvent } from "../../chain/app/events.ts";
 import type { JsonObject } from "../../chain/types/json.ts";
 
 export const CHAIN_ID = "cifer-test-1";
@@ -23,6 +24,8 @@ export class AppHarness {
   height = 0n;
   /** What the app's EndBlock returned for the last block. */
   lastValidatorUpdates: ValidatorUpdate[] = [];
+  /** Block-level events (begin and end block) of the last block. */
+  lastEvents: AbciEvent[] = [];
   private constructor(
     readonly app: App,
     readonly db: LevelDB,
@@ -54,14 +57,18 @@ export class AppHarness {
     return new AppHarness(app, db, dir);
   }
 
-  /** Executes and commits one block of txs; returns each tx's result. */
-  async block(txs: Uint8Array[]): Promise<TxResult[]> {
+  /**
+   * Executes and commits one block of txs; returns each tx's result. `consensus` is what the node
+   * would tell the app of the block (proposer, last commit votes, misbehaviour).
+   */
+  async block(txs: Uint8Array[], consensus: Partial<BlockInfo> = {}): Promise<TxResult[]> {
     const h = this.height + 1n;
-    await this.app.beginBlock(info(h));
+    await this.app.beginBlock({ ...info(h), ...consensus });
     const results: TxResult[] = [];
     for (const tx of txs) results.push(await this.app.deliverTx(tx));
     this.lastValidatorUpdates = await this.app.endBlock();
-    const { writes } = this.app.commit();
+    const { writes, events } = this.app.commit();
+    this.lastEvents = events;
     await this.db.write(stateOps(writes));
     this.app.afterCommit(info(h));
     this.height = h;

@@ -8,94 +8,40 @@ import {
   QueryPoolResponse,
   QueryUnbondingDelegationRequest,
   QueryUnbondingDelegationResponse,
-  QueryValidatorRequest,
-  QueryValidatorResponse,
   QueryValidatorsRequest,
   QueryValidatorsResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/query";
-import { BondStatus, type Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import { BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import {
   MsgBeginRedelegate,
-  MsgCreateValidator,
   MsgDelegate,
   MsgEditValidator,
   MsgUndelegate,
 } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { parseAddress, toAddress } from "../../chain/crypto/address.ts";
-import { generateEd25519 } from "../../chain/crypto/ed25519.ts";
 import { toHexUpper } from "../../chain/crypto/hash.ts";
 import { Dec } from "../../chain/types/dec.ts";
-import { AppHarness, CHAIN_ID } from "../helpers/app-harness.ts";
+import { AppHarness } from "../helpers/app-harness.ts";
 import { anyOf } from "../helpers/msgs.ts";
 import { balance, supply } from "../helpers/queries.ts";
-import { devKey, signTx, type TestKey } from "../helpers/signer.ts";
+import type { TestKey } from "../helpers/signer.ts";
+import { CIF, StakingDriver, valoperOf } from "../helpers/staking.ts";
 
 // x/staking through the real app: messages, queries, epochs, unbonding and the pool invariants.
 
-const CIF = 1_000_000n;
 let h: AppHarness;
-const keys: TestKey[] = [];
-const seq = new Map<string, bigint>();
-const valoper = (k: TestKey) => toAddress(parseAddress(k.address), "cifvaloper");
-
-/** Delivers one tx in its own block; expect: the code, or [codespace, code] of a refusal. */
-async function tx(k: TestKey, msg: Any, expect: 0 | [string, number] = 0) {
-  const i = keys.indexOf(k);
-  const s = seq.get(k.address) ?? 0n;
-  const bytes = signTx(k, {
-    msgs: [msg],
-    chainId: CHAIN_ID,
-    accountNumber: 10n + BigInt(i),
-    sequence: s,
-    fee: { amount: [{ denom: "ucif", amount: "2000" }], gasLimit: 800_000n },
-  });
-  const [r] = await h.block([bytes]);
-  seq.set(k.address, s + 1n);
-  if (expect === 0) assert.equal(r!.code, 0, r!.log);
-  else assert.deepEqual([r!.codespace, r!.code], expect, r!.log);
-  return r!;
-}
-
-async function q<Req, Res>(
+let d: StakingDriver;
+let keys: TestKey[];
+const valoper = valoperOf;
+const tx = (k: TestKey, msg: Any, expect: 0 | [string, number] = 0) => d.tx(k, msg, expect);
+const q = <Req, Res>(
   path: string,
   req: { encode(m: Req): { finish(): Uint8Array } },
   res: { decode(b: Uint8Array): Res },
   m: Req,
-): Promise<Res> {
-  const r = await h.query(`/cosmos.staking.v1beta1.Query/${path}`, req.encode(m).finish());
-  assert.equal(r.code, 0, r.log);
-  return res.decode(r.value);
-}
-
-const validator = async (k: TestKey): Promise<Validator> =>
-  (await q("Validator", QueryValidatorRequest, QueryValidatorResponse, { validatorAddr: valoper(k) }))
-    .validator!;
-
-function createValidatorMsg(k: TestKey, selfDelegation: bigint): Any {
-  return anyOf("/cosmos.staking.v1beta1.MsgCreateValidator", MsgCreateValidator, {
-    description: {
-      moniker: `val-${keys.indexOf(k)}`,
-      identity: "",
-      website: "",
-      securityContact: "",
-      details: "",
-    },
-    commission: {
-      rate: Dec.parse("0.1").toProto(),
-      maxRate: Dec.parse("0.2").toProto(),
-      maxChangeRate: Dec.parse("0.01").toProto(),
-    },
-    minSelfDelegation: "1",
-    delegatorAddress: "",
-    validatorAddress: valoper(k),
-    pubkey: {
-      typeUrl: "/cosmos.crypto.ed25519.PubKey",
-      value: PubKey.encode({ key: generateEd25519().pubkey }).finish(),
-    },
-    value: { denom: "ucif", amount: selfDelegation.toString() },
-  });
-}
+) => d.query(`/cosmos.staking.v1beta1.Query/${path}`, req, res, m);
+const validator = (k: TestKey) => d.validator(k);
+const createValidatorMsg = (k: TestKey, selfDelegation: bigint) => d.createValidatorMsg(k, selfDelegation);
 
 /** Pools hold exactly the stake: bonded = bonded validators' tokens, not bonded = the rest plus unbondings. */
 async function checkPools(): Promise<void> {
@@ -133,7 +79,8 @@ before(async () => {
     const appState = g.app_state as Record<string, unknown>;
     appState.staking = { params: { unbonding_time: "10s", bond_denom: "ucif" }, epoch_blocks: "5" };
   });
-  for (let i = 0; i < 3; i++) keys.push(await devKey(i));
+  d = await StakingDriver.create(h);
+  keys = d.keys;
 });
 after(() => h?.close());
 

@@ -197,3 +197,41 @@ test("the validator store answers every height's set with its priorities, across
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("proposer weights: weight 0 votes but never proposes, double weight proposes twice as often", () => {
+  let set = ValidatorSet.fromGenesis([v(a, 10n), v(b, 10n), v(c, 10n)]).withUpdates([
+    { pubKey: a.pubKey, power: 10n, proposerWeight: 0n },
+    { pubKey: b.pubKey, power: 10n, proposerWeight: 20n },
+  ]);
+  assert.equal(set.totalVotingPower, 30n); // voting is untouched
+  const count = new Map<string, number>();
+  for (let i = 0; i < 300; i++) {
+    set = set.next();
+    const who = names({ validators: [set.proposer] })[0]!;
+    count.set(who, (count.get(who) ?? 0) + 1);
+  }
+  assert.deepEqual(Object.fromEntries(count), { b: 200, c: 100 });
+  // Nobody may propose: everyone proposes by power rather than the chain stopping.
+  let stuck = ValidatorSet.fromGenesis([
+    { ...v(a, 10n), proposerWeight: 0n },
+    { ...v(b, 30n), proposerWeight: 0n },
+  ]);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 40; i++) {
+    stuck = stuck.next();
+    const who = names({ validators: [stuck.proposer] })[0]!;
+    seen.set(who, (seen.get(who) ?? 0) + 1);
+  }
+  assert.deepEqual(Object.fromEntries(seen), { a: 10, b: 30 });
+  assert.throws(
+    () => set.withUpdates([{ pubKey: c.pubKey, power: 1n, proposerWeight: -1n }]),
+    ValidatorUpdateError,
+  );
+  // The weight survives the state encoding.
+  const s = genesis();
+  const weighted = { ...s, nextValidators: set };
+  assert.deepEqual(
+    decodeChainState(encodeChainState(weighted)).nextValidators.validators.map((x) => x.proposerWeight),
+    set.validators.map((x) => x.proposerWeight),
+  );
+});

@@ -36,6 +36,9 @@ export class ValidatorUpdateError extends Error {}
  */
 export class ValidatorSet {
   readonly totalVotingPower: bigint;
+  /** Proposer-selection weights (CometBFT uses the voting powers; reputation tiers change them). */
+  private readonly weights: bigint[];
+  private readonly totalWeight: bigint;
   private proposerIdx: number | undefined;
 
   private constructor(
@@ -52,6 +55,15 @@ export class ValidatorSet {
     }
     if (total > MAX_TOTAL_VOTING_POWER) throw new Error(`total voting power ${total} exceeds the maximum`);
     this.totalVotingPower = total;
+    let weights = validators.map((v) => v.proposerWeight ?? v.votingPower);
+    if (weights.some((w) => w < 0n || w > MAX_TOTAL_VOTING_POWER))
+      throw new Error("proposer weight out of range");
+    // Nobody allowed to propose would stop the chain: then everyone proposes by power.
+    if (weights.every((w) => w === 0n)) weights = validators.map((v) => v.votingPower);
+    this.weights = weights;
+    this.totalWeight = weights.reduce((a, b) => a + b, 0n);
+    if (this.totalWeight > MAX_TOTAL_VOTING_POWER)
+      throw new Error("total proposer weight exceeds the maximum");
     this.proposerIdx = proposerIndex;
   }
 
@@ -97,7 +109,12 @@ export class ValidatorSet {
       .map((c) => {
         if (c.pubKey.length !== 32)
           throw new ValidatorUpdateError(`validator update with a ${c.pubKey.length}-byte ed25519 key`);
-        return { address: ed25519Address(c.pubKey), pubKey: c.pubKey, power: c.power };
+        return {
+          address: ed25519Address(c.pubKey),
+          pubKey: c.pubKey,
+          power: c.power,
+          proposerWeight: c.proposerWeight,
+        };
       })
       .sort((a, b) => compareBytes(a.address, b.address));
     for (let i = 0; i < sorted.length; i++) {
@@ -109,6 +126,11 @@ export class ValidatorSet {
         throw new ValidatorUpdateError(`validator ${hex} update with negative power ${c.power}`);
       if (c.power > MAX_TOTAL_VOTING_POWER)
         throw new ValidatorUpdateError(`validator ${hex} update power ${c.power} exceeds the maximum`);
+      if (
+        c.proposerWeight !== undefined &&
+        (c.proposerWeight < 0n || c.proposerWeight > MAX_TOTAL_VOTING_POWER)
+      )
+        throw new ValidatorUpdateError(`validator ${hex} proposer weight ${c.proposerWeight} out of range`);
     }
     const updates = sorted.filter((c) => c.power > 0n);
     const deletes = sorted.filter((c) => c.power === 0n);
@@ -133,12 +155,19 @@ export class ValidatorSet {
       return i === undefined ? u.power : u.power - this.validators[i]!.votingPower;
     };
     let tvp = this.totalVotingPower - removedPower;
+    const weightOf = (u: (typeof updates)[number]) => u.proposerWeight ?? u.power;
     for (const d of updates.map(delta).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       tvp += d;
       if (tvp > MAX_TOTAL_VOTING_POWER)
         throw new ValidatorUpdateError("validator updates would exceed the maximum total voting power");
     }
-    const tvpBeforeRemovals = tvp + removedPower;
+    // New validators start behind everyone by 1.125 x the total weight before removals (CometBFT,
+    // where the weights are the powers).
+    let twBeforeRemovals = this.totalWeight;
+    for (const u of updates) {
+      const i = indexOf(u.address);
+      twBeforeRemovals += weightOf(u) - (i === undefined ? 0n : this.weights[i]!);
+    }
     // computeNewPriorities, applyUpdates, applyRemovals.
     const merged = new Map<string, { v: Validator; p: bigint }>();
     for (const [i, v] of this.validators.entries())
@@ -147,8 +176,14 @@ export class ValidatorSet {
       const key = Buffer.from(u.address).toString("hex");
       const old = merged.get(key);
       merged.set(key, {
-        v: { address: u.address, pubKey: u.pubKey, votingPower: u.power, name: old?.v.name ?? "" },
-        p: old ? old.p : -(tvpBeforeRemovals + (tvpBeforeRemovals >> 3n)),
+        v: {
+          address: u.address,
+          pubKey: u.pubKey,
+          votingPower: u.power,
+          name: old?.v.name ?? "",
+          ...(u.proposerWeight !== undefined ? { proposerWeight: u.proposerWeight } : {}),
+        },
+        p: old ? old.p : -(twBeforeRemovals + (twBeforeRemovals >> 3n)),
       });
     }
     for (const d of deletes) merged.delete(Buffer.from(d.address).toString("hex"));
@@ -158,7 +193,7 @@ export class ValidatorSet {
       entries.map((e) => e.p),
       undefined,
     );
-    set.rescalePriorities(PRIORITY_WINDOW_SIZE_FACTOR * set.totalVotingPower);
+    set.rescalePriorities(PRIORITY_WINDOW_SIZE_FACTOR * set.totalWeight);
     set.shiftByAvgProposerPriority();
     const order = entries
       .map((_, i) => i)
@@ -195,7 +230,7 @@ export class ValidatorSet {
   incrementProposerPriority(times: number): void {
     if (!Number.isInteger(times) || times <= 0)
       throw new Error("IncrementProposerPriority needs a positive number of times");
-    this.rescalePriorities(PRIORITY_WINDOW_SIZE_FACTOR * this.totalVotingPower);
+    this.rescalePriorities(PRIORITY_WINDOW_SIZE_FACTOR * this.totalWeight);
     this.shiftByAvgProposerPriority();
     let proposer = 0;
     for (let i = 0; i < times; i++) proposer = this.incrementOnce();
@@ -230,16 +265,20 @@ export class ValidatorSet {
   /** incrementProposerPriority: everyone gains its power, the most prioritised pays the total. */
   private incrementOnce(): number {
     for (let i = 0; i < this.priorities.length; i++)
-      this.priorities[i] = clip(this.priorities[i]! + this.validators[i]!.votingPower);
+      this.priorities[i] = clip(this.priorities[i]! + this.weights[i]!);
     const most = this.mostPriority();
-    this.priorities[most] = clip(this.priorities[most]! - this.totalVotingPower);
+    this.priorities[most] = clip(this.priorities[most]! - this.totalWeight);
     return most;
   }
 
-  /** getValWithMostPriority: highest priority, ties to the lower address (CompareProposerPriority). */
+  /**
+   * getValWithMostPriority: highest priority, ties to the lower address (CompareProposerPriority),
+   * among validators allowed to propose (weight > 0).
+   */
   private mostPriority(): number {
-    let best = 0;
-    for (let i = 1; i < this.validators.length; i++) {
+    let best = this.weights.findIndex((w) => w > 0n);
+    for (let i = best + 1; i < this.validators.length; i++) {
+      if (this.weights[i] === 0n) continue;
       const p = this.priorities[i]!;
       const b = this.priorities[best]!;
       if (p > b || (p === b && compareBytes(this.validators[i]!.address, this.validators[best]!.address) < 0))
