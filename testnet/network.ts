@@ -5,7 +5,12 @@ import { parseGenesisDoc } from "../chain/genesis/genesis-doc.ts";
 import { homePaths } from "../chain/node/home.ts";
 import { initNodeHome } from "../chain/node/init.ts";
 import { formatRfc3339, timestampFromMillis } from "../chain/types/time.ts";
-import { buildGenesis, devAccounts } from "../chain/wiring/genesis.ts";
+import { devAccounts } from "../chain/wiring/genesis.ts";
+import {
+  buildStakedGenesis,
+  LOCAL_STAKING,
+  VALIDATOR_OPERATOR_HD_BASE,
+} from "../chain/wiring/genesis-validators.ts";
 
 /** Validator i: RPC on P+10i, P2P on P-1+10i. */
 export const portsOf = (basePort: number, i: number) => ({
@@ -22,9 +27,10 @@ export interface NetworkNode {
 }
 
 /**
- * Creates the homes of an N-validator local network: each node's keys and config, ONE genesis
- * naming all validators (equal power) and funding the dev accounts, written to every home, and each
- * node's persistent peers set to all the others on loopback.
+ * Creates the homes of an N-validator local network: each node's keys and config, ONE genesis in
+ * which every validator's operator (the dev mnemonic from HD index 100) is funded and bonds 10,000
+ * CIF through a gentx, plus the funded dev accounts, written to every home, and each node's
+ * persistent peers set to all the others on loopback.
  */
 export async function createNetwork(o: {
   home: string;
@@ -49,13 +55,18 @@ export async function createNetwork(o: {
       ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
     });
     nodes.push({ name, home, rpcPort: rpc, p2pPort: p2p, nodeId: res.nodeId });
-    specs.push({ pubKey: fromBase64(res.validatorPubKey), power: 10n, name });
+    specs.push({
+      consensusPubKey: fromBase64(res.validatorPubKey),
+      moniker: name,
+      hdIndex: VALIDATOR_OPERATOR_HD_BASE + i,
+    });
   }
-  const genesis = buildGenesis({
+  const genesis = await buildStakedGenesis({
     chainId: o.chainId,
     genesisTime: formatRfc3339(timestampFromMillis(Date.now())),
     validators: specs,
     devAddresses: (await devAccounts()).map((d) => d.address),
+    staking: LOCAL_STAKING,
   });
   const text = `${JSON.stringify(genesis, null, 2)}\n`;
   parseGenesisDoc(text);

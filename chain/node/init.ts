@@ -5,7 +5,12 @@ import { toBase64, toHexUpper } from "../crypto/hash.ts";
 import { createEd25519KeyFile } from "../consensus/priv-validator.ts";
 import { parseGenesisDoc } from "../genesis/genesis-doc.ts";
 import { formatRfc3339, timestampFromMillis } from "../types/time.ts";
-import { buildGenesis, DEFAULT_CHAIN_ID, devAccounts } from "../wiring/genesis.ts";
+import { DEFAULT_CHAIN_ID, devAccounts } from "../wiring/genesis.ts";
+import {
+  buildStakedGenesis,
+  LOCAL_STAKING,
+  VALIDATOR_OPERATOR_HD_BASE,
+} from "../wiring/genesis-validators.ts";
 import { defaultConfigJson } from "./config.ts";
 import { homePaths } from "./home.ts";
 import { nodeIdOf } from "./node-key.ts";
@@ -53,11 +58,15 @@ export async function initNodeHome(o: InitOptions): Promise<InitResult> {
 
   const chainId = o.chainId ?? DEFAULT_CHAIN_ID;
   const devs = await devAccounts();
-  const genesis = buildGenesis({
+  // One validator, created by a gentx of the first local operator account (dev mnemonic).
+  const genesis = await buildStakedGenesis({
     chainId,
     genesisTime: formatRfc3339(timestampFromMillis(Date.now())),
-    validators: [{ pubKey: validatorKey.pubkey, power: 10n, name: o.moniker }],
+    validators: [
+      { consensusPubKey: validatorKey.pubkey, moniker: o.moniker, hdIndex: VALIDATOR_OPERATOR_HD_BASE },
+    ],
     devAddresses: devs.map((d) => d.address),
+    staking: LOCAL_STAKING,
   });
   const text = `${JSON.stringify(genesis, null, 2)}\n`;
   // Validate what we wrote exactly as the node will read it.

@@ -5,6 +5,9 @@ import { validatorToJson } from "../genesis/genesis-doc.ts";
 import { ed25519Address } from "../crypto/ed25519.ts";
 import type { JsonObject } from "../types/json.ts";
 import { FEE_COLLECTOR } from "../../modules/auth/ante.ts";
+import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
+
+const STAKING_POOLS = [BONDED_POOL, NOT_BONDED_POOL];
 
 export const DEFAULT_CHAIN_ID = "cifer-local-1";
 export const DENOM = "ucif";
@@ -60,6 +63,10 @@ export function buildGenesis(o: {
   genesisTime: string;
   validators: GenesisValidatorSpec[];
   devAddresses: string[];
+  /** More accounts funded from the community allocation (e.g. validator operators for gentxs). */
+  fundedAccounts?: { address: string; amount: bigint }[];
+  /** Extra or replaced module sections of app_state (staking params, genutil.gen_txs, ...). */
+  appState?: Record<string, JsonObject>;
 }): JsonObject {
   const accounts: JsonObject[] = [];
   const balances: JsonObject[] = [];
@@ -76,7 +83,11 @@ export function buildGenesis(o: {
     permissions: [],
   });
   accounts.push(moduleAccount(FEE_COLLECTOR));
-  const devTotal = DEV_ACCOUNT_FUNDS_UCIF * BigInt(o.devAddresses.length);
+  const funded = [
+    ...o.devAddresses.map((address) => ({ address, amount: DEV_ACCOUNT_FUNDS_UCIF })),
+    ...(o.fundedAccounts ?? []),
+  ];
+  const devTotal = funded.reduce((sum, f) => sum + f.amount, 0n);
   let allocated = 0n;
   for (const m of MODULE_ACCOUNTS) {
     accounts.push(moduleAccount(m.name));
@@ -88,7 +99,7 @@ export function buildGenesis(o: {
   }
   if (allocated !== TOTAL_SUPPLY_UCIF)
     throw new Error(`allocation adds up to ${allocated}, not ${TOTAL_SUPPLY_UCIF}`);
-  for (const address of o.devAddresses) {
+  for (const { address, amount } of funded) {
     accounts.push({
       "@type": "/cosmos.auth.v1beta1.BaseAccount",
       address,
@@ -96,8 +107,10 @@ export function buildGenesis(o: {
       account_number: (number++).toString(),
       sequence: "0",
     });
-    balances.push({ address, coins: [{ denom: DENOM, amount: DEV_ACCOUNT_FUNDS_UCIF.toString() }] });
+    balances.push({ address, coins: [{ denom: DENOM, amount: amount.toString() }] });
   }
+  // Staking's pools hold bonded and unbonding stake; numbered after the dev accounts so those keep theirs.
+  for (const name of STAKING_POOLS) accounts.push(moduleAccount(name));
   balances.sort((a, b) => ((a.address as string) < (b.address as string) ? -1 : 1));
   return {
     genesis_time: o.genesisTime,
@@ -150,6 +163,7 @@ export function buildGenesis(o: {
         ],
         send_enabled: [],
       },
+      ...o.appState,
     },
   };
 }
