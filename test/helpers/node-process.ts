@@ -24,6 +24,8 @@ export interface TestNodeOptions {
   blockIntervalMs?: number;
   /** Changes applied to config/config.json after init. */
   config?: (c: Record<string, Record<string, unknown>>) => void;
+  /** Changes applied to config/genesis.json after init (module params: app_hash is not pinned). */
+  genesis?: (g: Record<string, Record<string, Record<string, unknown>>>) => void;
 }
 
 /**
@@ -50,10 +52,13 @@ export class TestNode {
       p2pPort: await freePort(),
       blockIntervalMs: o.blockIntervalMs ?? 200,
     });
-    if (o.config) {
-      const path = homePaths(home).config;
+    for (const [edit, path] of [
+      [o.config, homePaths(home).config],
+      [o.genesis, homePaths(home).genesis],
+    ] as const) {
+      if (!edit) continue;
       const c = JSON.parse(readFileSync(path, "utf8"));
-      o.config(c);
+      edit(c);
       writeFileSync(path, JSON.stringify(c, null, 2));
     }
     return new TestNode(home, rpcPort);
