@@ -82,7 +82,7 @@ test("undelegateTokens: the tokens come back after the unbonding period", async 
   const q = QueryClient.withExtensions(comet, setupStakingExtension);
   const ubd = await q.staking.unbondingDelegation(alice, valoper);
   assert.equal(ubd.unbond?.entries.length, 1);
-  assert.equal(ubd.unbond?.entries[0]!.balance, "2000000");
+  assert.equal(ubd.unbond?.entries[0]?.balance, "2000000");
   // Bounded wait: the entry matures UNBONDING_SECONDS of block time after the tx.
   const deadline = Date.now() + 30_000;
   let balance = afterTx;
