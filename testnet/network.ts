@@ -4,6 +4,7 @@ import { fromBase64 } from "../chain/crypto/hash.ts";
 import { parseGenesisDoc } from "../chain/genesis/genesis-doc.ts";
 import { homePaths } from "../chain/node/home.ts";
 import { initNodeHome } from "../chain/node/init.ts";
+import type { JsonObject } from "../chain/types/json.ts";
 import { formatRfc3339, timestampFromMillis } from "../chain/types/time.ts";
 import { devAccounts } from "../chain/wiring/genesis.ts";
 import {
@@ -38,10 +39,14 @@ export async function createNetwork(o: {
   basePort: number;
   chainId: string;
   blockIntervalMs?: number;
+  /** Nodes after the validators that start as full nodes; their operators are funded to join later. */
+  fullNodes?: number;
+  /** Changes to the genesis before it is written (module params of a test network). */
+  editGenesis?: (genesis: JsonObject) => void;
 }): Promise<NetworkNode[]> {
   const nodes: NetworkNode[] = [];
   const specs = [];
-  for (let i = 0; i < o.validators; i++) {
+  for (let i = 0; i < o.validators + (o.fullNodes ?? 0); i++) {
     const name = `node${i}`;
     const home = join(o.home, name);
     const { rpc, p2p } = portsOf(o.basePort, i);
@@ -55,6 +60,7 @@ export async function createNetwork(o: {
       ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
     });
     nodes.push({ name, home, rpcPort: rpc, p2pPort: p2p, nodeId: res.nodeId });
+    if (i >= o.validators) continue;
     specs.push({
       consensusPubKey: fromBase64(res.validatorPubKey),
       moniker: name,
@@ -67,7 +73,9 @@ export async function createNetwork(o: {
     validators: specs,
     devAddresses: (await devAccounts()).map((d) => d.address),
     staking: LOCAL_STAKING,
+    laterOperators: nodes.slice(o.validators).map((_, j) => VALIDATOR_OPERATOR_HD_BASE + o.validators + j),
   });
+  o.editGenesis?.(genesis);
   const text = `${JSON.stringify(genesis, null, 2)}\n`;
   parseGenesisDoc(text);
   for (const n of nodes) {

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../types/json.ts";
 import { buildGenesis, DEV_MNEMONIC, UCIF_PER_CIF } from "./genesis.ts";
-import { buildGenTx } from "./gentx.ts";
+import { buildGenTx, operatorAddress } from "./gentx.ts";
 
 /** Local networks derive validator operator accounts from the dev mnemonic from this HD index on. */
 export const VALIDATOR_OPERATOR_HD_BASE = 100;
@@ -32,6 +32,8 @@ export async function buildStakedGenesis(o: {
   validators: StakedValidatorSpec[];
   mnemonic?: string;
   staking?: { unbondingTimeSeconds?: bigint; epochBlocks?: bigint };
+  /** Operators funded now that create their validators later (HD indexes of the mnemonic). */
+  laterOperators?: number[];
 }): Promise<JsonObject> {
   const gentxs = [];
   for (const v of o.validators) {
@@ -52,15 +54,24 @@ export async function buildStakedGenesis(o: {
     },
     ...(o.staking?.epochBlocks ? { epoch_blocks: o.staking.epochBlocks.toString() } : {}),
   };
+  const later = [];
+  for (const hdIndex of o.laterOperators ?? [])
+    later.push({
+      address: await operatorAddress(o.mnemonic ?? DEV_MNEMONIC, hdIndex),
+      amount: LOCAL_OPERATOR_FUNDS,
+    });
   return buildGenesis({
     chainId: o.chainId,
     genesisTime: o.genesisTime,
     validators: [],
     devAddresses: o.devAddresses,
-    fundedAccounts: gentxs.map((g, i) => ({
-      address: g.operator,
-      amount: o.validators[i]!.funds ?? LOCAL_OPERATOR_FUNDS,
-    })),
+    fundedAccounts: [
+      ...gentxs.map((g, i) => ({
+        address: g.operator,
+        amount: o.validators[i]!.funds ?? LOCAL_OPERATOR_FUNDS,
+      })),
+      ...later,
+    ],
     appState: { staking, genutil: { gen_txs: gentxs.map((g) => g.txBase64) } },
   });
 }

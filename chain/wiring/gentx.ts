@@ -24,6 +24,15 @@ export interface GenTxSpec {
 
 export const GENTX_GAS = 400_000n;
 
+/** The account address of `mnemonic` at m/44'/118'/0'/0/hdIndex. */
+export async function operatorAddress(mnemonic: string, hdIndex: number): Promise<string> {
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+    hdPaths: [makeCosmoshubPath(hdIndex)],
+    prefix: BECH32_PREFIX,
+  });
+  return (await wallet.getAccounts())[0]!.address;
+}
+
 /**
  * A genesis transaction (the SDK's `gentx`): the operator's signed MsgCreateValidator with its
  * self-delegation, fee-free, signed with account number 0 as every genesis tx is. Returns the

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { JsonObject } from "../../chain/types/json.ts";
 import { createNetwork } from "../../testnet/network.ts";
 import { freePort, TestNode } from "./node-process.ts";
 
@@ -14,14 +15,18 @@ export class TestNetwork {
     readonly nodes: TestNode[],
   ) {}
 
-  static async create(validators: number, blockIntervalMs = 300): Promise<TestNetwork> {
+  static async create(
+    validators: number,
+    blockIntervalMs = 300,
+    more: { fullNodes?: number; editGenesis?: (g: JsonObject) => void } = {},
+  ): Promise<TestNetwork> {
     const dir = mkdtempSync(join(tmpdir(), "cifer-net-"));
     // createNetwork spaces ports 10 apart from a base; probe a base whose ports are all free.
     let basePort = 0;
     for (let attempt = 0; attempt < 20 && basePort === 0; attempt++) {
       const candidate = 20_000 + ((await freePort()) % 20_000);
       basePort = candidate;
-      for (let i = 0; i < validators; i++) {
+      for (let i = 0; i < validators + (more.fullNodes ?? 0); i++) {
         if (!(await portFree(candidate + 10 * i)) || !(await portFree(candidate - 1 + 10 * i))) basePort = 0;
       }
     }
@@ -32,6 +37,7 @@ export class TestNetwork {
       basePort,
       chainId: "cifer-local-1",
       blockIntervalMs,
+      ...more,
     });
     return new TestNetwork(
       dir,
