@@ -137,6 +137,15 @@ export class App {
     return { writes: store.writes(), validators };
   }
 
+  /** Every module's broken invariants on the committed state, as "module: what is broken". */
+  async checkInvariants(info: BlockInfo): Promise<string[]> {
+    const ctx = new Context(info, "query", GasMeter.infinite(), new CacheStore(this.opts.committed));
+    const broken: string[] = [];
+    for (const m of this.modules)
+      for (const b of (await m.invariants?.(ctx)) ?? []) broken.push(`${m.name}: ${b}`);
+    return broken;
+  }
+
   async exportGenesis(info: BlockInfo): Promise<Record<string, unknown>> {
     const ctx = new Context(info, "query", GasMeter.infinite(), new CacheStore(this.opts.committed));
     const out: Record<string, unknown> = {};

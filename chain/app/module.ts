@@ -42,4 +42,9 @@ export interface AppModule {
   /** After the genesis txs: the initial consensus set, if this module decides it (staking). */
   genesisValidators?(ctx: Context): Promise<ValidatorUpdate[]>;
   exportGenesis(ctx: Context): Promise<unknown>;
+  /**
+   * What must hold of the module's state after every block (the SDK's x/crisis invariants): the
+   * broken ones, each described; empty when all hold. Tests check them after every block.
+   */
+  invariants?(ctx: Context): Promise<string[]>;
 }

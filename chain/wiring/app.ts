@@ -9,7 +9,7 @@ import { GenutilModule } from "../../modules/genutil/module.ts";
 import { ReputationModule } from "../../modules/reputation/module.ts";
 import { StakingModule } from "../../modules/staking/module.ts";
 import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
-import { DENOM, MODULE_ACCOUNTS } from "./genesis.ts";
+import { DENOM, MODULE_ACCOUNTS, TOTAL_SUPPLY_UCIF } from "./genesis.ts";
 
 export interface AppWiringOptions {
   chainId: string;
@@ -32,6 +32,7 @@ export function createApp(o: AppWiringOptions): App {
       ...MODULE_ACCOUNTS.map((m) => m.name),
     ].map(moduleAddress),
     listAccounts: (ctx) => auth.addresses(ctx),
+    fixedSupply: { denom: DENOM, amount: TOTAL_SUPPLY_UCIF },
   });
   const staking = new StakingModule({
     balance: (ctx, address, denom) => bank.keeper.getBalance(ctx, address, denom),

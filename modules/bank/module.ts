@@ -14,6 +14,8 @@ export interface BankModuleDeps {
   blockedAddresses: string[];
   /** Every account address, for genesis export of balances. */
   listAccounts(ctx: Context): AsyncIterable<string>;
+  /** A supply that nothing may change (no mint, no burn): checked as an invariant. */
+  fixedSupply?: { denom: string; amount: bigint };
 }
 
 /** x/bank: balances, transfers, supply and denom metadata. */
@@ -44,6 +46,26 @@ export class BankModule implements AppModule {
     for (const b of g.balances) if (b.coins.length > 0) await this.keeper.addCoins(ctx, b.address, b.coins);
     for (const c of g.supply) this.keeper.setSupply(ctx, c.denom, c.amount);
     for (const m of g.denomMetadata) this.keeper.setDenomMetadata(ctx, m);
+  }
+
+  /** Supply equals the sum of balances, per denom; a fixed supply never moves. */
+  async invariants(ctx: Context): Promise<string[]> {
+    const broken: string[] = [];
+    const sums = await this.keeper.sumBalances(ctx);
+    const supply = new Map<string, bigint>();
+    for await (const [k, v] of iteratePrefix(ctx.kv(this.storeKey), SUPPLY_PREFIX))
+      supply.set(fromUtf8(k.subarray(SUPPLY_PREFIX.length)), decodeAmount(v));
+    for (const denom of new Set([...sums.keys(), ...supply.keys()])) {
+      const s = supply.get(denom) ?? 0n;
+      const b = sums.get(denom) ?? 0n;
+      if (s !== b) broken.push(`supply of ${denom} is ${s} but balances add up to ${b}`);
+    }
+    const fixed = this.deps.fixedSupply;
+    if (fixed && (supply.get(fixed.denom) ?? 0n) !== fixed.amount)
+      broken.push(
+        `supply of ${fixed.denom} is ${supply.get(fixed.denom) ?? 0n}, not the fixed ${fixed.amount}`,
+      );
+    return broken;
   }
 
   async exportGenesis(ctx: Context): Promise<unknown> {

@@ -72,6 +72,9 @@ export class AppHarness {
     await this.db.write(stateOps(writes));
     this.app.afterCommit(info(h));
     this.height = h;
+    // Every module's invariants (supply = balances = 10^15 ucif, pools = stake, ...) after every block.
+    const broken = await this.app.checkInvariants(info(h));
+    if (broken.length > 0) throw new Error(`invariants broken after block ${h}:\n  ${broken.join("\n  ")}`);
     return results;
   }
 
