@@ -131,6 +131,15 @@ describe("a validator joins a running 4-validator network", () => {
       ),
     ).validator!;
     assert.equal(rep.tier, Tier.Initial);
+    // On probation it votes but never proposes: not one block of its first epoch in the set is its.
+    const probationEnd = epoch + EPOCH + 1;
+    await n0.waitForHeight(probationEnd, 60_000);
+    for (let h = effective; h <= probationEnd; h++) {
+      const b = await n0.rpc<{ block: { header: { proposer_address: string } } }>("block", {
+        height: String(h),
+      });
+      assert.notEqual(b.block.header.proposer_address, consAddr, `the Initial validator proposed block ${h}`);
+    }
     // Every node, the joiner included, has the same chain.
     const top = await n0.height();
     for (let h = 1; h <= top; h++) {
