@@ -8,6 +8,7 @@ import type { Logger } from "../node/logger.ts";
 import type { BlockExecutor } from "../state/executor.ts";
 import type { Block, BlockID } from "../types/block.ts";
 import { timestampFromMillis } from "../types/time.ts";
+import { failPoint } from "../util/fail-point.ts";
 import { Mutex } from "../util/mutex.ts";
 import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "./block-builder.ts";
 import { ConsensusEngine } from "./engine/engine.ts";
@@ -173,6 +174,9 @@ export class ConsensusService {
       switch (e.kind) {
         case "wal":
           this.o.wal.write(e.entry, e.sync);
+          // The moment crash safety is about: our vote is signed and durable but nobody has it yet.
+          if (e.entry.kind === "message" && e.entry.own && e.entry.message.kind === "vote")
+            failPoint("vote-after-wal");
           break;
         case "broadcast":
           (e.message.kind === "proposal" ? this.o.proposals : this.o.votes).broadcast(

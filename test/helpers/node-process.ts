@@ -77,7 +77,11 @@ export class TestNode {
     return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  async start(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Starts the process and waits for its first block; `env` adds environment variables (e.g.
+   * CIFER_FAIL_POINT), `wait: false` returns at once (for a process expected to die).
+   */
+  async start(timeoutMs = 60_000, o: { env?: Record<string, string>; wait?: boolean } = {}): Promise<void> {
     // CIFER_NODE_NODE_ARGS adds Node flags to the node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
     const extra = process.env.CIFER_NODE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
     const proc = spawn(
@@ -86,6 +90,7 @@ export class TestNode {
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ...o.env },
       },
     );
     this.proc = proc;
@@ -95,7 +100,27 @@ export class TestNode {
     proc.stdout!.on("data", keep);
     proc.stderr!.on("data", keep);
     this.exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
+    this.signal = new Promise((resolve) => proc.on("exit", (_code, signal) => resolve(signal)));
+    if (o.wait === false) return;
     await this.waitFor(async () => (await this.height()) >= 1, timeoutMs, "node to produce its first block");
+  }
+
+  private signal: Promise<NodeJS.Signals | null> = Promise.resolve(null);
+
+  /** The signal that ended the process (null if it exited by itself), once it has ended (bounded). */
+  async endedBy(timeoutMs: number): Promise<NodeJS.Signals | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the process did not end within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.signal, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Latest height from /status, or -1 when the node does not answer. */
