@@ -13,6 +13,12 @@ import {
   VALIDATOR_OPERATOR_HD_BASE,
 } from "../chain/wiring/genesis-validators.ts";
 
+/**
+ * Local networks wait 500 ms after a block (CometBFT's timeout_commit; a node's own default is
+ * 1 s): on loopback a round takes a few ms, so this keeps the median commit latency under 1 s.
+ */
+export const LOCAL_BLOCK_INTERVAL_MS = 500;
+
 /** Validator i: RPC on P+10i, P2P on P-1+10i. */
 export const portsOf = (basePort: number, i: number) => ({
   rpc: basePort + 10 * i,
@@ -57,7 +63,7 @@ export async function createNetwork(o: {
       rpcHost: "127.0.0.1",
       rpcPort: rpc,
       p2pPort: p2p,
-      ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
+      blockIntervalMs: o.blockIntervalMs ?? LOCAL_BLOCK_INTERVAL_MS,
     });
     nodes.push({ name, home, rpcPort: rpc, p2pPort: p2p, nodeId: res.nodeId });
     if (i >= o.validators) continue;

@@ -31,3 +31,17 @@ export async function account(q: Query, address: string): Promise<BaseAccount | 
   const any = QueryAccountResponse.decode(r.value).account!;
   return any.typeUrl === "/cosmos.auth.v1beta1.BaseAccount" ? BaseAccount.decode(any.value) : undefined;
 }
+
+/** The account number of an address, through a node's RPC (abci_query). */
+export async function accountNumberOf(
+  node: { rpc<T>(method: string, params?: Record<string, unknown>): Promise<T> },
+  address: string,
+): Promise<bigint> {
+  const r = await node.rpc<{ response: { code: number; value: string; log: string } }>("abci_query", {
+    path: "/cosmos.auth.v1beta1.Query/Account",
+    data: Buffer.from(QueryAccountRequest.encode({ address }).finish()).toString("hex"),
+  });
+  if (r.response.code !== 0) throw new Error(`account ${address}: ${r.response.log}`);
+  const any = QueryAccountResponse.decode(Buffer.from(r.response.value, "base64")).account!;
+  return BaseAccount.decode(any.value).accountNumber;
+}
