@@ -7,6 +7,7 @@ import { AuthModule } from "../../modules/auth/module.ts";
 import { BankModule } from "../../modules/bank/module.ts";
 import { GenutilModule } from "../../modules/genutil/module.ts";
 import { ReputationModule } from "../../modules/reputation/module.ts";
+import { SlashingModule } from "../../modules/slashing/module.ts";
 import { StakingModule } from "../../modules/staking/module.ts";
 import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
 import { DENOM, MODULE_ACCOUNTS, TOTAL_SUPPLY_UCIF } from "./genesis.ts";
@@ -53,7 +54,14 @@ export function createApp(o: AppWiringOptions): App {
   // genutil last: its genesis transactions run once every other module's genesis is in place.
   return new App({
     chainId: o.chainId,
-    modules: [auth, bank, new ReputationModule(staking.keeper), staking, new GenutilModule()],
+    modules: [
+      auth,
+      bank,
+      new ReputationModule(staking.keeper),
+      staking,
+      new SlashingModule(staking.keeper),
+      new GenutilModule(),
+    ],
     ante,
     committed: o.committed,
   });

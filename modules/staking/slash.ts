@@ -1,6 +1,5 @@
 import { BondStatus, type Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { Context } from "../../chain/app/context.ts";
-import { event } from "../../chain/app/events.ts";
 import { Dec } from "../../chain/types/dec.ts";
 import { blockTime, type StakingKeeper, timeLte } from "./keeper.ts";
 import { BONDED_POOL, NOT_BONDED_POOL, POWER_REDUCTION } from "./params.ts";
@@ -51,13 +50,7 @@ export async function slash(
     await k.store.setValidator(ctx, removeTokens(current, fromTokens));
     await takeFrom(ctx, k, isBonded(current) ? BONDED_POOL : NOT_BONDED_POOL, fromTokens);
   }
-  ctx.events.emit(
-    event("slash", [
-      ["address", v.operatorAddress],
-      ["reason", "slash"],
-      ["burned", (slashAmount - remaining + fromTokens).toString()],
-    ]),
-  );
+  // The caller (slashing) emits the event with the reason, as the SDK's x/slashing does.
   return slashAmount - remaining + fromTokens;
 }
 
