@@ -5,10 +5,21 @@
  */
 import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
+import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+
+/** Standard Cosmos messages Cifer handles that CosmJS's default registry lacks. */
+export const cosmosExtraRegistryTypes: ReadonlyArray<[string, GeneratedType]> = [
+  ["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail],
+];
 
 /** cifer.* message types: [typeUrl, generated type]. Empty until the cifer modules define messages. */
 export const ciferRegistryTypes: ReadonlyArray<[string, GeneratedType]> = [];
 
 export function createCiferRegistry(extra: ReadonlyArray<[string, GeneratedType]> = []): Registry {
-  return new Registry([...defaultRegistryTypes, ...ciferRegistryTypes, ...extra]);
+  return new Registry([
+    ...defaultRegistryTypes,
+    ...cosmosExtraRegistryTypes,
+    ...ciferRegistryTypes,
+    ...extra,
+  ]);
 }
