@@ -142,6 +142,9 @@ test("a peer serving a forged block is reported and the block is not applied", a
   sync.stop();
   stopped = true;
   await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(netB.punished, ["peer-0"]);
+  // The liar is reported (perhaps twice: this test channel does not disconnect it as the switch
+  // does, so a request already in flight can come back forged too), and nobody else is.
+  assert.ok(netB.punished.length >= 1);
+  assert.deepEqual(new Set(netB.punished), new Set(["peer-0"]));
   assert.equal(b.core.executor.state.lastBlockHeight, 0n);
 });
