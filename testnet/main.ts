@@ -15,6 +15,7 @@ import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../chain/wiring/gen
 import { watchLauncher } from "./launcher-watch.ts";
 import { assertPortFree, waitForHeight } from "./net.ts";
 import { createNetwork, portsOf } from "./network.ts";
+import { vestingSummary } from "./vesting-summary.ts";
 import { describeExit, type ExitInfo, tailLog, ValidatorProcess } from "./supervisor.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -238,6 +239,11 @@ async function printSummary(o: {
   w(`  mnemonic  ${DEV_MNEMONIC}`);
   for (const [i, a] of accounts.entries()) {
     w(`  ${a.index}  ${a.address}  ${formatCif(balances[i] ?? "0")} CIF  (${a.hdPath})`);
+  }
+  const vesting = await vestingSummary(o.rpcUrl);
+  if (vesting.length > 0) {
+    w("Vesting accounts (same mnemonic; linear from genesis: founders 30% over 4 years, advisors 5% over 2)");
+    for (const l of vesting) w(l);
   }
   w();
   w("Next");

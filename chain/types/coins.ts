@@ -1,5 +1,6 @@
 import type { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";
 import { SdkCode, sdkError } from "../app/errors.ts";
+import { arr, obj, str } from "./json.ts";
 
 /** sdk.Coin with a bigint amount. Amounts are bigint in code and decimal strings on the wire. */
 export interface Coin64 {
@@ -51,8 +52,27 @@ export function parseCoins(coins: Coin[], allowEmpty = false): Coin64[] {
   return out;
 }
 
-export const toWireCoins = (coins: Coin64[]): Coin[] =>
+/** Coins in genesis JSON ([{denom, amount}]), validated as parseCoins does; errors name the path. */
+export function coinsFromJson(v: unknown, path: string, allowEmpty = false): Coin64[] {
+  const wire = arr(v, path).map((c, i) => {
+    const o = obj(c, `${path}[${i}]`);
+    return { denom: str(o.denom, `${path}[${i}].denom`), amount: str(o.amount, `${path}[${i}].amount`) };
+  });
+  try {
+    return parseCoins(wire, allowEmpty);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+export const coinsToJson = (coins: Coin64[]) =>
   coins.map((c) => ({ denom: c.denom, amount: c.amount.toString() }));
+
+export const toWireCoins = (coins: Coin64[]): Coin[] => coinsToJson(coins);
+
+/** sdk.Coins.AmountOf: the amount of one denom, zero when absent. */
+export const amountOf = (coins: Coin64[], denom: string): bigint =>
+  coins.find((c) => c.denom === denom)?.amount ?? 0n;
 
 export function addCoins(a: Coin64[], b: Coin64[]): Coin64[] {
   const m = new Map<string, bigint>();

@@ -37,10 +37,9 @@ export function createApp(o: AppWiringOptions): App {
   });
   const staking = new StakingModule({
     balance: (ctx, address, denom) => bank.keeper.getBalance(ctx, address, denom),
-    delegateCoins: (ctx, delegator, pool, coins) =>
-      bank.keeper.sendCoinsFromAccountToModule(ctx, delegator, pool, coins),
+    delegateCoins: (ctx, delegator, pool, coins) => bank.keeper.delegateCoins(ctx, delegator, pool, coins),
     undelegateCoins: (ctx, pool, delegator, coins) =>
-      bank.keeper.sendCoins(ctx, moduleAddress(pool), delegator, coins),
+      bank.keeper.undelegateCoins(ctx, pool, delegator, coins),
     sendBetweenModules: (ctx, from, to, coins) =>
       bank.keeper.sendCoins(ctx, moduleAddress(from), moduleAddress(to), coins),
   });
@@ -59,6 +58,8 @@ export function createApp(o: AppWiringOptions): App {
       bank,
       new ReputationModule(staking.keeper),
       staking,
+      // After staking and after distribution if any: the SDK's BeginBlock order is distribution
+      // (rewards for the last commit), then slashing (liveness), then evidence (in slashing here).
       new SlashingModule(staking.keeper),
       new GenutilModule(),
     ],

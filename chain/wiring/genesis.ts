@@ -4,7 +4,10 @@ import { BECH32_PREFIX, moduleAddress } from "../crypto/address.ts";
 import { validatorToJson } from "../genesis/genesis-doc.ts";
 import { ed25519Address } from "../crypto/ed25519.ts";
 import type { JsonObject } from "../types/json.ts";
+import { parseRfc3339 } from "../types/time.ts";
+import { accountToJson } from "../../modules/auth/account-json.ts";
 import { FEE_COLLECTOR } from "../../modules/auth/ante.ts";
+import { hdAddress } from "./hd-address.ts";
 import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
 
 const STAKING_POOLS = [BONDED_POOL, NOT_BONDED_POOL];
@@ -21,18 +24,64 @@ export const DEV_MNEMONIC =
 export const DEV_ACCOUNT_COUNT = 5;
 export const DEV_ACCOUNT_FUNDS_UCIF = 1_000_000n * UCIF_PER_CIF;
 
-/** The whitepaper allocation of the 1,000,000,000 CIF supply, held by module accounts (DESIGN section 10). */
-export const MODULE_ACCOUNTS: ReadonlyArray<{ name: string; percent: bigint }> = [
-  { name: "founders", percent: 30n },
+/**
+ * The whitepaper allocation of the 1,000,000,000 CIF supply (DESIGN section 10). Module accounts hold
+ * most of it; the founders' and advisors' shares are paid to their own vesting accounts instead.
+ */
+export const ALLOCATION: ReadonlyArray<{ name: string; percent: bigint; vesting?: true }> = [
+  { name: "founders", percent: 30n, vesting: true },
   { name: "staking_rewards", percent: 15n },
   { name: "community", percent: 15n },
   { name: "rnd", percent: 10n },
   { name: "reserve", percent: 10n },
-  { name: "advisors", percent: 5n },
+  { name: "advisors", percent: 5n, vesting: true },
   { name: "partnerships", percent: 5n },
   { name: "public_sale", percent: 5n },
   { name: "private_sale", percent: 5n },
 ];
+/** The allocations held by module accounts. */
+export const MODULE_ACCOUNTS = ALLOCATION.filter((a) => !a.vesting);
+export const allocationAmount = (name: string): bigint =>
+  (TOTAL_SUPPLY_UCIF * (ALLOCATION.find((a) => a.name === name)?.percent ?? 0n)) / 100n;
+
+/** A ContinuousVestingAccount of genesis, paid from a vested allocation (founders or advisors). */
+export interface VestingAccountSpec {
+  /** The accounts of one allocation must add up to exactly its share of the supply. */
+  allocation: string;
+  address: string;
+  /** ucif, vesting linearly from startTime to endTime (unix seconds). */
+  amount: bigint;
+  startTime: bigint;
+  endTime: bigint;
+}
+
+/**
+ * Local networks: the founders and advisors are dev mnemonic accounts (HD indexes after the dev
+ * accounts) vesting from genesis over 4 and 2 years.
+ */
+export const LOCAL_VESTING: ReadonlyArray<{ allocation: string; hdIndex: number; years: number }> = [
+  { allocation: "founders", hdIndex: 10, years: 4 },
+  { allocation: "advisors", hdIndex: 11, years: 2 },
+];
+
+/** Calendar years in UTC (2026-01-01 + 4 years = 2030-01-01), from the genesis time, not the clock. */
+function addYears(seconds: bigint, years: number): bigint {
+  const d = new Date(Number(seconds) * 1000);
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return BigInt(d.getTime() / 1000);
+}
+
+export function localVestingAccounts(genesisTime: string): VestingAccountSpec[] {
+  const start = parseRfc3339(genesisTime).seconds;
+  return LOCAL_VESTING.map((v) => ({
+    allocation: v.allocation,
+    address: hdAddress(DEV_MNEMONIC, v.hdIndex),
+    amount: allocationAmount(v.allocation),
+    startTime: start,
+    endTime: addYears(start, v.years),
+  }));
+}
+
 /** Dev accounts are funded from this allocation, so the total stays exactly 1B CIF. */
 export const DEV_FUNDING_SOURCE = "community";
 
@@ -48,6 +97,19 @@ export async function devAccounts(
   return accounts.map((a, i) => ({ index: i, address: a.address, hdPath: `m/44'/118'/0'/0/${i}` }));
 }
 
+function vestingAccount(v: VestingAccountSpec, accountNumber: bigint): JsonObject {
+  return accountToJson({
+    base: { address: v.address, accountNumber, sequence: 0n },
+    vesting: {
+      originalVesting: [{ denom: DENOM, amount: v.amount }],
+      delegatedFree: [],
+      delegatedVesting: [],
+      endTime: v.endTime,
+      schedule: { kind: "continuous", startTime: v.startTime },
+    },
+  });
+}
+
 export interface GenesisValidatorSpec {
   pubKey: Uint8Array;
   power: bigint;
@@ -55,8 +117,8 @@ export interface GenesisValidatorSpec {
 }
 
 /**
- * Builds the genesis document: chain parameters, validators, module accounts holding the
- * allocation, and dev accounts funded from the community allocation.
+ * Builds the genesis document: chain parameters, validators, the allocation (module accounts, and
+ * vesting accounts for founders and advisors), and dev accounts funded from the community allocation.
  */
 export function buildGenesis(o: {
   chainId: string;
@@ -65,6 +127,8 @@ export function buildGenesis(o: {
   devAddresses: string[];
   /** More accounts funded from the community allocation (e.g. validator operators for gentxs). */
   fundedAccounts?: { address: string; amount: bigint }[];
+  /** The founders' and advisors' vesting accounts; by default the local ones (localVestingAccounts). */
+  vestingAccounts?: VestingAccountSpec[];
   /** Extra or replaced module sections of app_state (staking params, genutil.gen_txs, ...). */
   appState?: Record<string, JsonObject>;
 }): JsonObject {
@@ -88,14 +152,31 @@ export function buildGenesis(o: {
     ...(o.fundedAccounts ?? []),
   ];
   const devTotal = funded.reduce((sum, f) => sum + f.amount, 0n);
+  const vesting = o.vestingAccounts ?? localVestingAccounts(o.genesisTime);
+  const stray = vesting.find((v) => !ALLOCATION.some((a) => a.vesting && a.name === v.allocation));
+  if (stray)
+    throw new Error(`vesting account ${stray.address}: ${stray.allocation} is not a vested allocation`);
+  const fund = (address: string, amount: bigint) =>
+    balances.push({ address, coins: [{ denom: DENOM, amount: amount.toString() }] });
   let allocated = 0n;
-  for (const m of MODULE_ACCOUNTS) {
-    accounts.push(moduleAccount(m.name));
-    let amount = (TOTAL_SUPPLY_UCIF * m.percent) / 100n;
+  for (const m of ALLOCATION) {
+    let amount = allocationAmount(m.name);
     allocated += amount;
+    if (m.vesting) {
+      const specs = vesting.filter((v) => v.allocation === m.name);
+      const total = specs.reduce((sum, v) => sum + v.amount, 0n);
+      if (total !== amount)
+        throw new Error(`the ${m.name} vesting accounts hold ${total} ucif, not the allocation's ${amount}`);
+      for (const v of specs) {
+        accounts.push(vestingAccount(v, number++));
+        fund(v.address, v.amount);
+      }
+      continue;
+    }
+    accounts.push(moduleAccount(m.name));
     if (m.name === DEV_FUNDING_SOURCE) amount -= devTotal;
     if (amount < 0n) throw new Error("dev accounts exceed the community allocation");
-    balances.push({ address: moduleAddress(m.name), coins: [{ denom: DENOM, amount: amount.toString() }] });
+    fund(moduleAddress(m.name), amount);
   }
   if (allocated !== TOTAL_SUPPLY_UCIF)
     throw new Error(`allocation adds up to ${allocated}, not ${TOTAL_SUPPLY_UCIF}`);
@@ -107,7 +188,7 @@ export function buildGenesis(o: {
       account_number: (number++).toString(),
       sequence: "0",
     });
-    balances.push({ address, coins: [{ denom: DENOM, amount: amount.toString() }] });
+    fund(address, amount);
   }
   // Staking's pools hold bonded and unbonding stake; numbered after the dev accounts so those keep theirs.
   for (const name of STAKING_POOLS) accounts.push(moduleAccount(name));

@@ -1,39 +1,11 @@
 import type { Params } from "cosmjs-types/cosmos/auth/v1beta1/auth";
-import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
-import { parseAddress } from "../../chain/crypto/address.ts";
-import { fromBase64, toBase64 } from "../../chain/crypto/hash.ts";
-import { arr, type Json, type JsonObject, obj, optional, str, uint } from "../../chain/types/json.ts";
-import { SECP256K1_PUBKEY_TYPE } from "./ante.ts";
-import { type Account, BASE_ACCOUNT_TYPE, DEFAULT_AUTH_PARAMS, MODULE_ACCOUNT_TYPE } from "./keeper.ts";
+import { arr, type JsonObject, obj, optional, uint } from "../../chain/types/json.ts";
+import { accountFromJson, accountToJson } from "./account-json.ts";
+import { type Account, DEFAULT_AUTH_PARAMS } from "./keeper.ts";
 
 export interface AuthGenesis {
   params: Params;
   accounts: Account[];
-}
-
-function parseBase(o: JsonObject, path: string): Account["base"] {
-  const address = str(o.address, `${path}.address`);
-  try {
-    parseAddress(address);
-  } catch (e) {
-    throw new Error(`${path}.address: ${(e as Error).message}`);
-  }
-  let pubKey: Account["base"]["pubKey"];
-  if (o.pub_key !== undefined && o.pub_key !== null) {
-    const pk = obj(o.pub_key, `${path}.pub_key`);
-    if (pk["@type"] !== SECP256K1_PUBKEY_TYPE)
-      throw new Error(`${path}.pub_key: only ${SECP256K1_PUBKEY_TYPE} is supported`);
-    pubKey = {
-      typeUrl: SECP256K1_PUBKEY_TYPE,
-      value: PubKey.encode({ key: fromBase64(str(pk.key, `${path}.pub_key.key`)) }).finish(),
-    };
-  }
-  return {
-    address,
-    pubKey,
-    accountNumber: uint(o.account_number ?? "0", `${path}.account_number`),
-    sequence: uint(o.sequence ?? "0", `${path}.sequence`),
-  };
 }
 
 /** Reads and validates the auth section of genesis (x/auth GenesisState in proto JSON). */
@@ -52,21 +24,7 @@ export function parseAuthGenesis(v: unknown): AuthGenesis {
   const numbers = new Set<bigint>();
   const accounts = arr(g.accounts ?? [], "auth.accounts").map((a, i): Account => {
     const path = `auth.accounts[${i}]`;
-    const o = obj(a, path);
-    const type = str(o["@type"], `${path}.@type`);
-    let acc: Account;
-    if (type === BASE_ACCOUNT_TYPE) acc = { base: parseBase(o, path) };
-    else if (type === MODULE_ACCOUNT_TYPE) {
-      acc = {
-        base: parseBase(obj(o.base_account, `${path}.base_account`), `${path}.base_account`),
-        module: {
-          name: str(o.name, `${path}.name`),
-          permissions: arr(o.permissions ?? [], `${path}.permissions`).map((x) =>
-            str(x, `${path}.permissions`),
-          ),
-        },
-      };
-    } else throw new Error(`${path}.@type: unsupported account type ${type}`);
+    const acc = accountFromJson(a, path);
     if (addresses.has(acc.base.address)) throw new Error(`${path}: duplicate account ${acc.base.address}`);
     if (numbers.has(acc.base.accountNumber))
       throw new Error(`${path}: duplicate account number ${acc.base.accountNumber}`);
@@ -75,29 +33,6 @@ export function parseAuthGenesis(v: unknown): AuthGenesis {
     return acc;
   });
   return { params, accounts };
-}
-
-function baseToJson(b: Account["base"]): JsonObject {
-  return {
-    address: b.address,
-    pub_key: b.pubKey
-      ? { "@type": SECP256K1_PUBKEY_TYPE, key: toBase64(PubKey.decode(b.pubKey.value).key) }
-      : null,
-    account_number: b.accountNumber.toString(),
-    sequence: b.sequence.toString(),
-  };
-}
-
-export function accountToJson(a: Account): JsonObject {
-  if (a.module) {
-    return {
-      "@type": MODULE_ACCOUNT_TYPE,
-      base_account: baseToJson(a.base),
-      name: a.module.name,
-      permissions: a.module.permissions as Json[],
-    };
-  }
-  return { "@type": BASE_ACCOUNT_TYPE, ...baseToJson(a.base) };
 }
 
 export function authGenesisToJson(g: AuthGenesis): JsonObject {

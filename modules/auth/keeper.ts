@@ -1,8 +1,12 @@
 import { BaseAccount, ModuleAccount, Params } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { Any } from "cosmjs-types/google/protobuf/any";
 import type { Context } from "../../chain/app/context.ts";
+import { SdkCode, sdkError } from "../../chain/app/errors.ts";
 import { moduleAddress, parseAddress } from "../../chain/crypto/address.ts";
 import { concatBytes, utf8 } from "../../chain/crypto/hash.ts";
+import type { Coin64 } from "../../chain/types/coins.ts";
+import { lockedCoins, trackDelegation, trackUndelegation, type Vesting } from "./vesting.ts";
+import { vestingAccountFromAny, vestingAccountToAny } from "./vesting-codec.ts";
 
 export const AUTH_STORE_KEY = "auth";
 export const BASE_ACCOUNT_TYPE = "/cosmos.auth.v1beta1.BaseAccount";
@@ -17,10 +21,15 @@ export const DEFAULT_AUTH_PARAMS: Params = {
   sigVerifyCostSecp256k1: 1000n,
 };
 
-/** An account as stored: the Any the queries return, and its BaseAccount part, which the ante uses. */
+/**
+ * An account as stored: the Any the queries return, and its BaseAccount part, which the ante uses
+ * (sequence, public key) whatever the account's type.
+ */
 export interface Account {
   base: BaseAccount;
   module?: { name: string; permissions: string[] };
+  /** A vesting account (x/auth/vesting): coins that unlock over time. */
+  vesting?: Vesting;
 }
 
 const KEY_ACCOUNT = utf8("a/");
@@ -35,6 +44,7 @@ export function encodeAccount(acc: Account): Uint8Array {
 }
 
 export function toAny(acc: Account): Any {
+  if (acc.vesting) return vestingAccountToAny(acc.base, acc.vesting);
   if (acc.module) {
     return {
       typeUrl: MODULE_ACCOUNT_TYPE,
@@ -54,7 +64,7 @@ export function decodeAccount(bytes: Uint8Array): Account {
     const m = ModuleAccount.decode(any.value);
     return { base: m.baseAccount!, module: { name: m.name, permissions: m.permissions } };
   }
-  return { base: BaseAccount.decode(any.value) };
+  return vestingAccountFromAny(any) ?? { base: BaseAccount.decode(any.value) };
 }
 
 /** Reads and writes accounts and auth params (the SDK's AccountKeeper). */
@@ -104,6 +114,39 @@ export class AuthKeeper {
 
   setParams(ctx: Context, p: Params): void {
     ctx.kv(this.storeKey).set(KEY_PARAMS, Params.encode(p).finish());
+  }
+
+  /** Coins of a vesting account not spendable at the block's time; none for any other account. */
+  async lockedCoins(ctx: Context, address: string): Promise<Coin64[]> {
+    const acc = await this.getAccount(ctx, address);
+    return acc?.vesting ? lockedCoins(acc.vesting, ctx.block.timeSeconds) : [];
+  }
+
+  /**
+   * Records that `amount` of `address`'s coins, whose balance before was `balance`, went into
+   * staking (the SDK's bank trackDelegation). Only vesting accounts keep track; called by the bank's
+   * delegateCoins, never directly by staking.
+   */
+  async trackDelegation(ctx: Context, address: string, balance: Coin64[], amount: Coin64[]): Promise<void> {
+    const acc = await this.existingAccount(ctx, address);
+    if (!acc.vesting) return;
+    this.setAccount(ctx, {
+      ...acc,
+      vesting: trackDelegation(acc.vesting, ctx.block.timeSeconds, balance, amount),
+    });
+  }
+
+  /** Records that `amount` came back from staking to `address` (the bank's undelegateCoins calls it). */
+  async trackUndelegation(ctx: Context, address: string, amount: Coin64[]): Promise<void> {
+    const acc = await this.existingAccount(ctx, address);
+    if (!acc.vesting) return;
+    this.setAccount(ctx, { ...acc, vesting: trackUndelegation(acc.vesting, amount) });
+  }
+
+  private async existingAccount(ctx: Context, address: string): Promise<Account> {
+    const acc = await this.getAccount(ctx, address);
+    if (!acc) throw sdkError(SdkCode.UnknownAddress, `account ${address} does not exist`);
+    return acc;
   }
 
   /** The module account of name, created on first use like the SDK's GetModuleAccount. */

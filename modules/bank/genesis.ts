@@ -1,6 +1,6 @@
 import type { Metadata, Params } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { parseAddress } from "../../chain/crypto/address.ts";
-import { type Coin64, coinString, parseCoins } from "../../chain/types/coins.ts";
+import { type Coin64, coinString, coinsFromJson, coinsToJson } from "../../chain/types/coins.ts";
 import { arr, type JsonObject, bool, obj, optional, str, uint } from "../../chain/types/json.ts";
 
 export interface BankGenesis {
@@ -8,18 +8,6 @@ export interface BankGenesis {
   balances: { address: string; coins: Coin64[] }[];
   supply: Coin64[];
   denomMetadata: Metadata[];
-}
-
-function coinsFrom(v: unknown, path: string, allowEmpty = false): Coin64[] {
-  const wire = arr(v, path).map((c, i) => {
-    const o = obj(c, `${path}[${i}]`);
-    return { denom: str(o.denom, `${path}[${i}].denom`), amount: str(o.amount, `${path}[${i}].amount`) };
-  });
-  try {
-    return parseCoins(wire, allowEmpty);
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
 }
 
 /** Reads and validates the bank section of genesis (x/bank GenesisState in proto JSON). */
@@ -48,9 +36,9 @@ export function parseBankGenesis(v: unknown): BankGenesis {
     }
     if (seen.has(address)) throw new Error(`bank.balances: duplicate address ${address}`);
     seen.add(address);
-    return { address, coins: coinsFrom(o.coins, `bank.balances[${i}].coins`, true) };
+    return { address, coins: coinsFromJson(o.coins, `bank.balances[${i}].coins`, true) };
   });
-  const supply = coinsFrom(g.supply ?? [], "bank.supply", true);
+  const supply = coinsFromJson(g.supply ?? [], "bank.supply", true);
   const sums = new Map<string, bigint>();
   for (const b of balances) for (const c of b.coins) sums.set(c.denom, (sums.get(c.denom) ?? 0n) + c.amount);
   const computed = [...sums.entries()]
@@ -89,14 +77,13 @@ function parseMetadata(v: unknown, path: string): Metadata {
 }
 
 export function bankGenesisToJson(g: BankGenesis): JsonObject {
-  const coins = (cs: Coin64[]) => cs.map((c) => ({ denom: c.denom, amount: c.amount.toString() }));
   return {
     params: {
       send_enabled: g.params.sendEnabled.map((s) => ({ denom: s.denom, enabled: s.enabled })),
       default_send_enabled: g.params.defaultSendEnabled,
     },
-    balances: g.balances.map((b) => ({ address: b.address, coins: coins(b.coins) })),
-    supply: coins(g.supply),
+    balances: g.balances.map((b) => ({ address: b.address, coins: coinsToJson(b.coins) })),
+    supply: coinsToJson(g.supply),
     denom_metadata: g.denomMetadata.map((m) => ({
       description: m.description,
       denom_units: m.denomUnits.map((u) => ({ denom: u.denom, exponent: u.exponent, aliases: u.aliases })),

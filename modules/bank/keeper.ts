@@ -5,7 +5,8 @@ import { event } from "../../chain/app/events.ts";
 import { moduleAddress, parseAddress } from "../../chain/crypto/address.ts";
 import { concatBytes, fromUtf8, utf8 } from "../../chain/crypto/hash.ts";
 import { iteratePrefix } from "../../chain/store/kv.ts";
-import { type Coin64, coinString } from "../../chain/types/coins.ts";
+import { amountOf, type Coin64, coinString } from "../../chain/types/coins.ts";
+import { spendableCoins } from "../auth/vesting.ts";
 
 export const BANK_STORE_KEY = "bank";
 export const DEFAULT_BANK_PARAMS: Params = { sendEnabled: [], defaultSendEnabled: true };
@@ -25,6 +26,7 @@ export const METADATA_PREFIX = KEY_METADATA;
 const encodeAmount = (n: bigint) => utf8(n.toString());
 export const decodeAmount = (b: Uint8Array) => BigInt(fromUtf8(b));
 
+/** What bank needs of auth (the SDK's bank expected keepers). */
 export interface BankAuth {
   hasAccount(ctx: Context, address: string): Promise<boolean>;
   newAccount(
@@ -32,6 +34,10 @@ export interface BankAuth {
     address: string,
   ): Promise<{ base: { address: string; accountNumber: bigint; sequence: bigint } }>;
   setAccount(ctx: Context, acc: { base: { address: string; accountNumber: bigint; sequence: bigint } }): void;
+  /** Coins the account may not spend at the block's time (a vesting account's locked coins). */
+  lockedCoins(ctx: Context, address: string): Promise<Coin64[]>;
+  trackDelegation(ctx: Context, address: string, balance: Coin64[], amount: Coin64[]): Promise<void>;
+  trackUndelegation(ctx: Context, address: string, amount: Coin64[]): Promise<void>;
 }
 
 /** Balances, supply and denom metadata (the SDK's bank keeper). Every change keeps supply = sum of balances. */
@@ -104,18 +110,47 @@ export class BankKeeper {
     return p.sendEnabled.find((s) => s.denom === denom)?.enabled ?? p.defaultSendEnabled;
   }
 
-  /** Removes coins from an account; fails as a whole when any denom is short. */
-  async subCoins(ctx: Context, address: string, coins: Coin64[]): Promise<void> {
+  /** The SDK's SpendableCoins: balances less locked coins (nothing when locked exceeds a balance). */
+  async spendableCoins(ctx: Context, address: string): Promise<Coin64[]> {
+    return spendableCoins(await this.getAllBalances(ctx, address), await this.auth.lockedCoins(ctx, address));
+  }
+
+  /** The SDK's SpendableCoin: one denom's balance less its locked amount (never below zero). */
+  async spendableCoin(ctx: Context, address: string, denom: string): Promise<bigint> {
+    const spendable =
+      (await this.getBalance(ctx, address, denom)) -
+      amountOf(await this.auth.lockedCoins(ctx, address), denom);
+    return spendable > 0n ? spendable : 0n;
+  }
+
+  /**
+   * Removes coins an account may spend (the SDK's subUnlockedCoins): every send from an account,
+   * fees included, goes through here, so a vesting account never spends its locked coins. Fails as
+   * a whole when any denom is short.
+   */
+  private async subUnlockedCoins(ctx: Context, address: string, coins: Coin64[]): Promise<void> {
+    const locked = await this.auth.lockedCoins(ctx, address);
     for (const c of coins) {
       const have = await this.getBalance(ctx, address, c.denom);
-      if (have < c.amount) {
+      const lockedAmount = amountOf(locked, c.denom);
+      if (have < lockedAmount) {
         throw sdkError(
           SdkCode.InsufficientFunds,
-          `spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`,
+          `locked amount exceeds account balance funds: ${lockedAmount}${c.denom} > ${have}${c.denom}`,
+        );
+      }
+      if (have - lockedAmount < c.amount) {
+        throw sdkError(
+          SdkCode.InsufficientFunds,
+          `spendable balance ${have - lockedAmount}${c.denom} is smaller than ${c.amount}${c.denom}`,
         );
       }
       this.setBalance(ctx, address, c.denom, have - c.amount);
     }
+    this.emitSpent(ctx, address, coins);
+  }
+
+  private emitSpent(ctx: Context, address: string, coins: Coin64[]): void {
     ctx.events.emit(
       event("coin_spent", [
         ["spender", address],
@@ -144,7 +179,7 @@ export class BankKeeper {
   }
 
   async sendCoins(ctx: Context, from: string, to: string, coins: Coin64[]): Promise<void> {
-    await this.subCoins(ctx, from, coins);
+    await this.subUnlockedCoins(ctx, from, coins);
     await this.ensureAccount(ctx, to);
     await this.addCoins(ctx, to, coins);
     ctx.events.emit(
@@ -176,13 +211,52 @@ export class BankKeeper {
     await this.sendCoins(ctx, moduleAddress(module), to, coins);
   }
 
+  /**
+   * Staking's transfer of a delegation into its pool (the SDK's DelegateCoinsFromAccountToModule):
+   * unlike a send it may use locked coins, since they stay locked in the delegation, and a vesting
+   * account records how much of what it delegated was still vesting. Staking calls it for every
+   * MsgDelegate and MsgCreateValidator self-delegation.
+   */
+  async delegateCoins(ctx: Context, delegator: string, module: string, coins: Coin64[]): Promise<void> {
+    const pool = moduleAddress(module);
+    await this.ensureAccount(ctx, pool);
+    const balances: Coin64[] = [];
+    for (const c of coins) {
+      const have = await this.getBalance(ctx, delegator, c.denom);
+      if (have < c.amount) {
+        throw sdkError(
+          SdkCode.InsufficientFunds,
+          `failed to delegate; ${have}${c.denom} is smaller than ${coinString(coins)}`,
+        );
+      }
+      balances.push({ denom: c.denom, amount: have });
+      this.setBalance(ctx, delegator, c.denom, have - c.amount);
+    }
+    await this.auth.trackDelegation(ctx, delegator, balances, coins);
+    this.emitSpent(ctx, delegator, coins);
+    await this.addCoins(ctx, pool, coins);
+  }
+
+  /**
+   * Staking's return of unbonded (or slashed-and-remaining) stake to its delegator (the SDK's
+   * UndelegateCoinsFromModuleToAccount): a vesting account gives back delegated free coins first,
+   * then delegated vesting ones. Staking calls it when an unbonding entry matures.
+   */
+  async undelegateCoins(ctx: Context, module: string, delegator: string, coins: Coin64[]): Promise<void> {
+    if (this.isBlocked(delegator))
+      throw sdkError(SdkCode.Unauthorized, `${delegator} is not allowed to receive funds`);
+    await this.subUnlockedCoins(ctx, moduleAddress(module), coins);
+    await this.auth.trackUndelegation(ctx, delegator, coins);
+    await this.addCoins(ctx, delegator, coins);
+  }
+
   /** MsgMultiSend's core: one input, many outputs, sums already checked equal. */
   async inputOutputCoins(
     ctx: Context,
     input: { address: string; coins: Coin64[] },
     outputs: { address: string; coins: Coin64[] }[],
   ) {
-    await this.subCoins(ctx, input.address, input.coins);
+    await this.subUnlockedCoins(ctx, input.address, input.coins);
     ctx.events.emit(event("message", [["sender", input.address]]));
     for (const out of outputs) {
       await this.ensureAccount(ctx, out.address);

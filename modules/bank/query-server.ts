@@ -9,6 +9,8 @@ import {
   QueryDenomsMetadataResponse,
   QueryParamsRequest,
   QueryParamsResponse,
+  QuerySpendableBalanceByDenomRequest,
+  QuerySpendableBalanceByDenomResponse,
   QuerySpendableBalancesRequest,
   QuerySpendableBalancesResponse,
   QuerySupplyOfRequest,
@@ -22,7 +24,7 @@ import { grpcQuery, paginate } from "../../chain/app/grpc.ts";
 import type { QueryDef } from "../../chain/app/module.ts";
 import { parseAddress } from "../../chain/crypto/address.ts";
 import { fromUtf8 } from "../../chain/crypto/hash.ts";
-import { validateDenom } from "../../chain/types/coins.ts";
+import { amountOf, validateDenom } from "../../chain/types/coins.ts";
 import { balancesPrefix, type BankKeeper, decodeAmount, METADATA_PREFIX, SUPPLY_PREFIX } from "./keeper.ts";
 
 const Q = "/cosmos.bank.v1beta1.Query";
@@ -68,12 +70,32 @@ export function bankQueries(bank: BankKeeper): QueryDef[] {
     grpcQuery(`${Q}/AllBalances`, QueryAllBalancesRequest, QueryAllBalancesResponse, (ctx, req) =>
       balancesOf(ctx, req.address, req.pagination),
     ),
-    // No vesting or locked coins exist yet, so every balance is spendable.
+    // As the SDK: the page lists the account's denoms, each with its spendable amount (zero if locked).
     grpcQuery(
       `${Q}/SpendableBalances`,
       QuerySpendableBalancesRequest,
       QuerySpendableBalancesResponse,
-      (ctx, req) => balancesOf(ctx, req.address, req.pagination),
+      async (ctx, req) => {
+        const page = await paginate(kv(ctx), balancesPrefix(addressArg(req.address)), req.pagination, (k) =>
+          fromUtf8(k),
+        );
+        const spendable = await bank.spendableCoins(ctx, req.address);
+        return {
+          balances: page.items.map((denom) => ({ denom, amount: amountOf(spendable, denom).toString() })),
+          pagination: page.pagination,
+        };
+      },
+    ),
+    grpcQuery(
+      `${Q}/SpendableBalanceByDenom`,
+      QuerySpendableBalanceByDenomRequest,
+      QuerySpendableBalanceByDenomResponse,
+      async (ctx, req) => {
+        addressArg(req.address);
+        const denom = denomArg(req.denom);
+        const amount = await bank.spendableCoin(ctx, req.address, denom);
+        return { balance: { denom, amount: amount.toString() } };
+      },
     ),
     grpcQuery(`${Q}/TotalSupply`, QueryTotalSupplyRequest, QueryTotalSupplyResponse, async (ctx, req) => {
       const page = await paginate(kv(ctx), SUPPLY_PREFIX, req.pagination, (k, v) => ({
