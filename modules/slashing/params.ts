@@ -1,16 +1,17 @@
 import type { Params } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
-import { utf8 } from "../../chain/crypto/hash.ts";
+import { fromUtf8, utf8 } from "../../chain/crypto/hash.ts";
 import { Dec } from "../../chain/types/dec.ts";
 
 export interface SlashingParams {
   signedBlocksWindow: bigint;
   minSignedPerWindow: Dec;
+  /** Whole seconds, as staking's durations: block times here are whole seconds in practice. */
   downtimeJailSeconds: bigint;
   slashFractionDoubleSign: Dec;
   slashFractionDowntime: Dec;
 }
 
-/** The SDK's defaults. */
+/** The SDK's defaults (x/slashing/types/params.go). */
 export const DEFAULT_SLASHING_PARAMS: SlashingParams = {
   signedBlocksWindow: 100n,
   minSignedPerWindow: Dec.parse("0.5"),
@@ -19,6 +20,10 @@ export const DEFAULT_SLASHING_PARAMS: SlashingParams = {
   slashFractionDowntime: Dec.parse("0.01"),
 };
 
+/**
+ * Params.Validate of the SDK. Its genesis validation is stricter (a window of at least 10 blocks,
+ * at least a minute of jail); that is left out so that local networks can jail for seconds.
+ */
 export function validateSlashingParams(p: SlashingParams): void {
   if (p.signedBlocksWindow <= 0n) throw new Error("signed_blocks_window must be positive");
   for (const [name, d] of [
@@ -30,7 +35,7 @@ export function validateSlashingParams(p: SlashingParams): void {
   if (p.downtimeJailSeconds <= 0n) throw new Error("downtime_jail_duration must be positive");
 }
 
-/** The wire Params: the SDK carries these LegacyDecs as bytes of their atomics' decimal string. */
+/** The wire Params: the SDK carries these LegacyDecs as the bytes of their atomics' decimal string. */
 export const paramsToWire = (p: SlashingParams): Params => ({
   signedBlocksWindow: p.signedBlocksWindow,
   minSignedPerWindow: utf8(p.minSignedPerWindow.toProto()),
@@ -39,12 +44,10 @@ export const paramsToWire = (p: SlashingParams): Params => ({
   slashFractionDowntime: utf8(p.slashFractionDowntime.toProto()),
 });
 
-/** MinSignedPerWindowInt: how many of the window's blocks must be signed (rounded as the SDK). */
-export const minSignedBlocks = (p: SlashingParams) =>
-  p.minSignedPerWindow.mulInt(p.signedBlocksWindow).roundInt();
-
-/** A validator is punished for downtime once past its first window with more than this many missed. */
-export const maxMissedBlocks = (p: SlashingParams) => p.signedBlocksWindow - minSignedBlocks(p);
-
-/** DoubleSignJailEndTime: 9999-12-31T23:59:59Z, jailed for good. */
-export const DOUBLE_SIGN_JAIL_END = { seconds: 253_402_300_799n, nanos: 0 };
+export const paramsFromWire = (w: Params): SlashingParams => ({
+  signedBlocksWindow: w.signedBlocksWindow,
+  minSignedPerWindow: Dec.fromProto(fromUtf8(w.minSignedPerWindow)),
+  downtimeJailSeconds: w.downtimeJailDuration?.seconds ?? 0n,
+  slashFractionDoubleSign: Dec.fromProto(fromUtf8(w.slashFractionDoubleSign)),
+  slashFractionDowntime: Dec.fromProto(fromUtf8(w.slashFractionDowntime)),
+});

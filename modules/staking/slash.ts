@@ -15,7 +15,8 @@ export const SLASHED_TOKENS_RECIPIENT = "community";
 /**
  * Slash (SDK v0.50 keeper.Slash): takes `fraction` of the stake the validator had at
  * `infractionHeight` (`power` then), first from unbonding delegations and redelegations created
- * since, the rest from its tokens, which devalues every delegator's shares. Returns the tokens taken.
+ * since, the rest from its tokens, which devalues every delegator's shares. Returns the tokens taken
+ * from the validator (the SDK's tokensToBurn: what its slash event reports as burned).
  */
 export async function slash(
   ctx: Context,
@@ -35,7 +36,6 @@ export async function slash(
   const slashAmount = Dec.fromInt(power * POWER_REDUCTION)
     .mul(fraction)
     .truncateInt();
-  await k.hooks.call("beforeValidatorSlashed", ctx, val, fraction);
   let remaining = slashAmount;
   if (infractionHeight < ctx.block.height) {
     for (const ubd of await k.store.unbondingsFrom(ctx, val))
@@ -46,12 +46,15 @@ export async function slash(
   const current = (await k.store.validator(ctx, val))!;
   let fromTokens = remaining > 0n ? remaining : 0n;
   if (fromTokens > tokensOf(current)) fromTokens = tokensOf(current);
-  if (fromTokens > 0n) {
-    await k.store.setValidator(ctx, removeTokens(current, fromTokens));
-    await takeFrom(ctx, k, isBonded(current) ? BONDED_POOL : NOT_BONDED_POOL, fromTokens);
-  }
+  if (fromTokens === 0n) return 0n;
+  // Distribution must learn the fraction of the tokens actually taken (the SDK's effective
+  // fraction): unbondings may have absorbed part of the slash, and power may have changed since.
+  const effective = Dec.min(Dec.fromInt(fromTokens).quoRoundUp(Dec.fromInt(tokensOf(current))), Dec.ONE);
+  await k.hooks.call("beforeValidatorSlashed", ctx, val, effective);
+  await k.store.setValidator(ctx, removeTokens(current, fromTokens));
+  await takeFrom(ctx, k, isBonded(current) ? BONDED_POOL : NOT_BONDED_POOL, fromTokens);
   // The caller (slashing) emits the event with the reason, as the SDK's x/slashing does.
-  return slashAmount - remaining + fromTokens;
+  return fromTokens;
 }
 
 async function takeFrom(ctx: Context, k: StakingKeeper, pool: string, amount: bigint): Promise<void> {
