@@ -81,6 +81,17 @@ async function signingInfo(node: TestNode, cons: Uint8Array) {
   ).valSigningInfo!;
 }
 
+async function validatorTokens(node: TestNode, valoper: string): Promise<bigint> {
+  const r = StakingValidatorResponse.decode(
+    await abciQuery(
+      node,
+      "/cosmos.staking.v1beta1.Query/Validator",
+      StakingValidatorRequest.encode({ validatorAddr: valoper }).finish(),
+    ),
+  );
+  return BigInt(r.validator!.tokens);
+}
+
 async function reputation(node: TestNode, valoper: string) {
   return QueryValidatorResponse.decode(
     await abciQuery(
@@ -196,15 +207,7 @@ describe("double signing on a 4-validator network", () => {
         await aliceClient.delegateTokens(alice, op.valoper, coin(100_000_000, "ucif"), "auto"),
       );
       const staked = BigInt((await reader.getDelegation(alice, op.valoper))!.amount);
-      const tokensBefore = BigInt(
-        StakingValidatorResponse.decode(
-          await abciQuery(
-            n1,
-            "/cosmos.staking.v1beta1.Query/Validator",
-            StakingValidatorRequest.encode({ validatorAddr: op.valoper }).finish(),
-          ),
-        ).validator!.tokens,
-      );
+      const tokensBefore = await validatorTokens(n1, op.valoper);
       // The twin: another home with node0's validator key and a fresh last-sign state.
       copyFileSync(homePaths(n0.home).privValidatorKey, homePaths(twin.home).privValidatorKey);
       const twinStart = await n1.height();
@@ -215,15 +218,7 @@ describe("double signing on a 4-validator network", () => {
         async () => (await signingInfo(n1, cons0)).tombstoned,
       );
       const after = BigInt((await reader.getDelegation(alice, op.valoper))!.amount);
-      const tokensAfter = BigInt(
-        StakingValidatorResponse.decode(
-          await abciQuery(
-            n1,
-            "/cosmos.staking.v1beta1.Query/Validator",
-            StakingValidatorRequest.encode({ validatorAddr: op.valoper }).finish(),
-          ),
-        ).validator!.tokens,
-      );
+      const tokensAfter = await validatorTokens(n1, op.valoper);
       // 5% of the stake consensus knew at the infraction (the power in the evidence: alice's
       // delegation counts only from the epoch after it), taken from the validator's tokens...
       const slashEvent = await findEvent(n1, twinStart, "slash");
