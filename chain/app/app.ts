@@ -1,5 +1,6 @@
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { bytesEqual, toHexUpper, txHash } from "../crypto/hash.ts";
 import { CacheStore, type Write } from "../store/cache-store.ts";
 import type { KVReader } from "../store/kv.ts";
 import type { ValidatorUpdate } from "../types/block.ts";
@@ -14,6 +15,9 @@ import { type DecodedTx, DEFAULT_TX_LIMITS, decodeTx, type TxLimits } from "./tx
 export type AnteHandler = (ctx: Context, tx: DecodedTx, simulate: boolean) => Promise<void>;
 
 export const SIMULATE_PATH = "/cosmos.tx.v1beta1.Service/Simulate";
+
+/** Decoded txs kept from CheckTx for their DeliverTx (about two full mempools' worth). */
+const CHECKED_TXS_KEPT = 10_000;
 
 /** The outcome of running a tx, shaped like ABCI's ExecTxResult. */
 export interface TxResult {
@@ -64,6 +68,11 @@ export class App {
   private checkState: CacheStore;
   private checkInfo: BlockInfo;
   private block: BlockState | null = null;
+  /**
+   * Txs that passed CheckTx, decoded, by hash: DeliverTx of the same bytes takes them from here
+   * instead of decoding again (decoding is a pure function of the bytes). Bounded; oldest out first.
+   */
+  private readonly checked = new Map<string, DecodedTx>();
 
   constructor(private readonly opts: AppOptions) {
     this.chainId = opts.chainId;
@@ -153,14 +162,18 @@ export class App {
     return out;
   }
 
-  /** CheckTx: decode, stateless checks and the ante handler on the check state; messages do not run. */
+  /**
+   * CheckTx: decode, stateless checks and the ante handler on the check state; messages do not run.
+   * A re-check may pass the tx as decoded by its first CheckTx (decoding is a pure function of bytes).
+   */
   async checkTx(
     bytes: Uint8Array,
     mode: "check" | "recheck" = "check",
+    decoded?: DecodedTx,
   ): Promise<TxResult & { tx?: DecodedTx }> {
     let tx: DecodedTx;
     try {
-      tx = this.decode(bytes);
+      tx = decoded ?? this.decode(bytes);
     } catch (e) {
       return failedTxResult(toChainError(e), 0n, 0n);
     }
@@ -173,7 +186,26 @@ export class App {
       return failedTxResult(toChainError(e), gas.limit ?? 0n, gas.consumed);
     }
     cache.writeTo(this.checkState);
+    if (mode === "check") this.rememberChecked(tx);
     return { ...success(new Uint8Array(), gas.limit ?? 0n, gas.consumed, ctx.events.events), tx };
+  }
+
+  private rememberChecked(tx: DecodedTx): void {
+    const key = toHexUpper(tx.hash);
+    this.checked.delete(key);
+    if (this.checked.size >= CHECKED_TXS_KEPT)
+      this.checked.delete(this.checked.keys().next().value as string);
+    this.checked.set(key, tx);
+  }
+
+  /** The decoded form of bytes that passed CheckTx here, if still remembered (then forgotten). */
+  private takeChecked(bytes: Uint8Array): DecodedTx | undefined {
+    if (this.checked.size === 0) return undefined;
+    const key = toHexUpper(txHash(bytes));
+    const tx = this.checked.get(key);
+    if (!tx) return undefined;
+    this.checked.delete(key);
+    return bytesEqual(tx.bytes, bytes) ? tx : undefined;
   }
 
   /** Simulate: the whole tx on a throwaway branch of the check state, without signature checks. */
@@ -194,7 +226,7 @@ export class App {
     const block = this.requireBlock();
     let tx: DecodedTx;
     try {
-      tx = decoded ?? this.decode(bytes);
+      tx = decoded ?? this.takeChecked(bytes) ?? this.decode(bytes);
     } catch (e) {
       return failedTxResult(toChainError(e), 0n, 0n);
     }

@@ -1,6 +1,8 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
+  // One-shot hashing of a single input skips the Hash object (most calls: tx hashes, Merkle leaves).
+  if (parts.length === 1) return new Uint8Array(hash("sha256", parts[0]!, "buffer"));
   const h = createHash("sha256");
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
@@ -46,7 +48,15 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(parts));
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
 
 const enc = new TextEncoder();

@@ -32,12 +32,23 @@ export function decodeTxs(bytes: Uint8Array): Uint8Array[] {
   return txs;
 }
 
+/** Bytes of txs gathered into one gossip message (the channel takes messages up to 1.1 MiB). */
+export const MAX_GOSSIP_BATCH_BYTES = 1024 * 1024;
+/** How long a tx admitted from RPC waits for others to share its gossip message. */
+export const GOSSIP_BATCH_MS = 5;
+
 /**
  * Gossips txs between mempools: a tx admitted locally (RPC) or from a peer is sent on to the other
- * peers once; the mempool's cache of seen hashes stops it from bouncing back. A peer whose message
- * does not even decode is reported; txs that merely fail CheckTx are not (they can be stale).
+ * peers once; the mempool's cache of seen hashes stops it from bouncing back. Txs admitted from
+ * RPC within GOSSIP_BATCH_MS of each other go out together, in admission order, as one message (up
+ * to 64 txs; CometBFT sends one tx per message). A peer whose message does not even decode is
+ * reported; txs that merely fail CheckTx are not (they can be stale).
  */
 export class MempoolReactor {
+  private outbox: Uint8Array[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
+
   constructor(
     private readonly mempool: Mempool,
     private readonly net: ChannelNet,
@@ -48,8 +59,30 @@ export class MempoolReactor {
   /** CheckTx + gossip for a tx submitted to this node (broadcast_tx_*). */
   async submit(tx: Uint8Array): Promise<TxResult & { hash: Uint8Array }> {
     const res = await this.mempool.add(tx);
-    if (res.code === 0) this.net.broadcast(encodeTxs([tx]));
+    if (res.code === 0) this.gossip(tx);
     return res;
+  }
+
+  private gossip(tx: Uint8Array): void {
+    if (this.outbox.length >= MAX_TXS_PER_MESSAGE || this.outboxBytes + tx.length > MAX_GOSSIP_BATCH_BYTES)
+      this.flush();
+    this.outbox.push(tx);
+    this.outboxBytes += tx.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => {
+        this.flushScheduled = false;
+        this.flush();
+      }, GOSSIP_BATCH_MS);
+    }
+  }
+
+  private flush(): void {
+    if (this.outbox.length === 0) return;
+    const txs = this.outbox;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.net.broadcast(encodeTxs(txs));
   }
 
   private async receive(peer: string, bytes: Uint8Array): Promise<void> {

@@ -27,9 +27,22 @@ export class LevelDB {
     return (await this.db.get(key)) ?? undefined;
   }
 
-  /** Atomic and fsynced: a crash leaves either all of a block or none of it. */
+  /**
+   * Atomic and fsynced: a crash leaves either all of a block or none of it. Built as a chained batch:
+   * the array form copies every operation object first (a block has ~25 index entries per tx).
+   */
   async write(ops: BatchOp[]): Promise<void> {
-    await this.db.batch(ops, { sync: true });
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === "put") batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+    } catch (e) {
+      await batch.close();
+      throw e;
+    }
+    await batch.write({ sync: true });
   }
 
   async *iterate(start: Uint8Array, end: Uint8Array | undefined, reverse = false): AsyncIterable<Entry> {

@@ -10,7 +10,7 @@ import type { ExecTxResult } from "cosmjs-types/tendermint/abci/types";
 import { txHash, utf8 } from "../crypto/hash.ts";
 import type { BatchOp, LevelDB } from "../store/level-db.ts";
 import { TxQueryError, TxQueryErrorCode } from "./errors.ts";
-import { type TxLoc, decodeLoc, encodeLoc, eventKey, hashKey, heightKey, posToLoc } from "./keys.ts";
+import { type TxLoc, decodeLoc, encodeLoc, eventKeyAt, hashKey, heightKey, posToLoc } from "./keys.ts";
 import { TX_HASH_KEY, TX_HEIGHT_KEY, planQuery } from "./plan.ts";
 import { parseTxQuery } from "./query.ts";
 import { DEFAULT_SEARCH_LIMITS, type SearchLimits, findPositions } from "./search.ts";
@@ -46,10 +46,13 @@ export class TxIndexer {
       throw new Error(`tx index: block ${height} has ${txs.length} txs but ${results.length} results`);
     }
     const ops: BatchOp[] = [];
+    // Composite keys repeat across txs (transfer.sender, message.action, ...): encode each once.
+    const composites = new Map<string, Uint8Array>();
     txs.forEach((tx, index) => {
       const loc: TxLoc = { height, index };
+      const locBytes = encodeLoc(loc);
       const hash = txHash(tx);
-      ops.push({ type: "put", key: hashKey(hash), value: encodeLoc(loc) });
+      ops.push({ type: "put", key: hashKey(hash), value: locBytes });
       ops.push({ type: "put", key: heightKey(loc), value: hash });
       const seen = new Set<string>();
       for (const ev of results[index]!.events) {
@@ -58,14 +61,18 @@ export class TxIndexer {
           if (!attr.index || attr.key === "") continue;
           const composite = `${ev.type}.${attr.key}`;
           if (composite === TX_HASH_KEY || composite === TX_HEIGHT_KEY) continue;
-          const k = utf8(composite);
-          const v = utf8(attr.value);
-          if (k.length > MAX_INDEXED_KEY_BYTES || v.length > MAX_INDEXED_VALUE_BYTES) continue;
-          const key = eventKey(k, v, loc);
-          const id = Buffer.from(key).toString("latin1");
+          // One entry per (key, value) of a tx: the position is the same for all of them.
+          const id = `${composite}\u0000${attr.value}`;
           if (seen.has(id)) continue;
           seen.add(id);
-          ops.push({ type: "put", key, value: EMPTY });
+          let k = composites.get(composite);
+          if (!k) {
+            k = utf8(composite);
+            composites.set(composite, k);
+          }
+          const v = utf8(attr.value);
+          if (k.length > MAX_INDEXED_KEY_BYTES || v.length > MAX_INDEXED_VALUE_BYTES) continue;
+          ops.push({ type: "put", key: eventKeyAt(k, v, locBytes), value: EMPTY });
         }
       }
     });

@@ -81,7 +81,25 @@ export const eventValuePrefix = (key: Uint8Array, value: Uint8Array): Uint8Array
   concatBytes(eventKeyPrefix(key), lengthPrefixed(value));
 
 export const eventKey = (key: Uint8Array, value: Uint8Array, l: TxLoc): Uint8Array =>
-  concatBytes(eventValuePrefix(key, value), encodeLoc(l));
+  eventKeyAt(key, value, encodeLoc(l));
+
+/** eventKey with the position already encoded (LOC_BYTES), built in one allocation. */
+export function eventKeyAt(key: Uint8Array, value: Uint8Array, loc: Uint8Array): Uint8Array {
+  if (key.length > MAX_U16 || value.length > MAX_U16)
+    throw new RangeError(`tx index: ${Math.max(key.length, value.length)}-byte key part is too long`);
+  const out = new Uint8Array(P_EVENT.length + 2 + key.length + 2 + value.length + loc.length);
+  let o = P_EVENT.length;
+  out.set(P_EVENT, 0);
+  out[o++] = key.length >>> 8;
+  out[o++] = key.length & 0xff;
+  out.set(key, o);
+  o += key.length;
+  out[o++] = value.length >>> 8;
+  out[o++] = value.length & 0xff;
+  out.set(value, o);
+  out.set(loc, o + value.length);
+  return out;
+}
 
 /** [start, end) of one (key, value)'s entries at heights lo..hi inclusive. */
 export function eventValueRange(

@@ -272,7 +272,20 @@ describe("tx pipeline (auth ante + bank) on the real app", () => {
     });
     assert.equal((await h.app.checkTx(t1)).code, 0);
     assert.equal((await h.app.checkTx(t2)).code, 0);
-    const rs = await h.block([t1, t2]);
+    // DeliverTx takes the txs as CheckTx decoded them: no second decode.
+    const decode = h.app.decode.bind(h.app);
+    let decodes = 0;
+    h.app.decode = (bytes) => {
+      decodes++;
+      return decode(bytes);
+    };
+    let rs: Awaited<ReturnType<typeof h.block>>;
+    try {
+      rs = await h.block([t1, t2]);
+    } finally {
+      h.app.decode = decode;
+    }
+    assert.equal(decodes, 0);
     assert.deepEqual(
       rs.map((r) => r.code),
       [0, 0],

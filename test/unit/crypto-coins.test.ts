@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { SdkCode } from "../../chain/app/errors.ts";
 import { moduleAddress, parseAddress } from "../../chain/crypto/address.ts";
-import { sha256, utf8 } from "../../chain/crypto/hash.ts";
+import { concatBytes, sha256, utf8 } from "../../chain/crypto/hash.ts";
 import { isHighS, SECP256K1_ORDER, verifySecp256k1 } from "../../chain/crypto/secp256k1.ts";
 import { parseAmount, parseCoins } from "../../chain/types/coins.ts";
 import { formatGasPrice, parseGasPrice, requiredFee } from "../../chain/types/gas-price.ts";
@@ -79,4 +79,19 @@ test("addresses: bech32 with the cif prefix; module addresses as the Cosmos SDK 
   assert.equal(parseAddress(moduleAddress("fee_collector")).length, 20);
   assert.throws(() => parseAddress("cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a"), /prefix|invalid/);
   assert.throws(() => parseAddress("cif1invalid"), /invalid address/);
+  // Parses are remembered: each call still returns its own bytes, and errors are not remembered.
+  const a = moduleAddress("fee_collector");
+  const first = parseAddress(a);
+  first.fill(0);
+  assert.deepEqual(parseAddress(a), sha256(utf8("fee_collector")).subarray(0, 20));
+  assert.throws(() => parseAddress("cif1invalid"), /invalid address/);
+});
+
+test("concatBytes and sha256 of one or several parts", () => {
+  const a = utf8("ab");
+  const b = utf8("cd");
+  assert.deepEqual(concatBytes(a, b), utf8("abcd"));
+  assert.deepEqual(concatBytes(), new Uint8Array());
+  assert.deepEqual(sha256(a, b), sha256(utf8("abcd")));
+  assert.ok(sha256(a) instanceof Uint8Array && !Buffer.isBuffer(sha256(a)));
 });

@@ -43,6 +43,7 @@ test("txs are gossiped once: local ones to all, peers' ones to the others, dupli
   const net = new RecordingNet();
   const reactor = new MempoolReactor(new Mempool(h.app), net);
   assert.equal((await reactor.submit(tx(0))).code, 0);
+  await settle();
   assert.equal(net.sent.length, 1);
   assert.deepEqual(decodeTxs(net.sent[0]!.bytes), [tx(0)]);
 
@@ -58,6 +59,29 @@ test("txs are gossiped once: local ones to all, peers' ones to the others, dupli
   net.handler("peer-3", new Uint8Array([0xff, 0xff]));
   await settle();
   assert.deepEqual(net.punished, ["peer-3"]);
+});
+
+test("txs submitted together are gossiped as one message, in order, at most 64 to a message", async () => {
+  const tx = (i: number) => new Uint8Array([1, 2, i]);
+  const net = new RecordingNet();
+  // A mempool that admits at once: all 70 are admitted within the batching delay.
+  const admitAll = { add: async (t: Uint8Array) => ({ code: 0, hash: t }) } as unknown as Mempool;
+  const reactor = new MempoolReactor(admitAll, net);
+  const txs = Array.from({ length: 70 }, (_, i) => tx(i));
+  const results = await Promise.all(txs.map((t) => reactor.submit(t)));
+  assert.deepEqual(
+    results.map((r) => r.code),
+    txs.map(() => 0),
+  );
+  await settle();
+  assert.deepEqual(
+    net.sent.map((m) => decodeTxs(m.bytes).length),
+    [64, 6],
+  );
+  assert.deepEqual(
+    net.sent.flatMap((m) => decodeTxs(m.bytes)),
+    txs,
+  );
 });
 
 test("a message with too many txs is refused", () => {

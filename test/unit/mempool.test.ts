@@ -74,11 +74,67 @@ describe("mempool", () => {
     await mp.update([txs[0]!, conflicting], () =>
       h.app.afterCommit({ chainId: CHAIN_ID, height: h.height, timeSeconds: 0n, timeNanos: 0 }),
     );
+    // The re-check runs behind the update: until it is done, reap offers none of the rest.
+    assert.equal(mp.reap(1_000_000, 400_000n).length, 0);
+    await mp.idle();
     // txs[1] now has a stale sequence and is dropped; txs[2] (sequence 2) is still valid.
     assert.deepEqual(
       mp.list().map((t) => t.decoded.authInfo.signerInfos[0]!.sequence),
       [2n],
     );
     assert.equal((await mp.add(txs[0]!)).code, SdkCode.TxInMempoolCache, "a committed tx stays refused");
+    assert.equal(mp.reap(1_000_000, 400_000n).length, 1, "re-checked txs are offered again");
+  });
+  test("the update after a block goes before queued CheckTxs; re-checks reuse the decoded tx", async () => {
+    const dave = await devKey(3);
+    h.app.afterCommit({ chainId: CHAIN_ID, height: h.height, timeSeconds: 0n, timeNanos: 0 });
+    const order: string[] = [];
+    let decodedPassed = 0;
+    const app = {
+      checkTx: async (bytes: Uint8Array, mode?: "check" | "recheck", decoded?: unknown) => {
+        order.push(mode ?? "check");
+        if (decoded) decodedPassed++;
+        await new Promise((r) => setTimeout(r, 2));
+        return h.app.checkTx(bytes, mode, decoded as never);
+      },
+    };
+    const mp = new Mempool(app);
+    const txs = [0, 1, 2, 3].map((s) => tx(s, dave, 13n));
+    assert.equal((await mp.add(txs[0]!)).code, 0);
+    // Three CheckTxs queue behind each other; the update arrives after them but runs right after the first.
+    const adds = txs.slice(1).map((t) => mp.add(t));
+    const update = mp.update([], () => {
+      order.push("reset");
+      h.app.afterCommit({ chainId: CHAIN_ID, height: h.height, timeSeconds: 0n, timeNanos: 0 });
+    });
+    await Promise.all([...adds, update]);
+    assert.deepEqual(order, ["check", "check", "reset", "recheck", "recheck", "check", "check"]);
+    assert.equal(decodedPassed, 2, "re-checks get the tx decoded at admission");
+    assert.equal(mp.size, 4);
+  });
+
+  test("a tx seen before is refused at once, without waiting for the lock", async () => {
+    const erin = await devKey(4);
+    h.app.afterCommit({ chainId: CHAIN_ID, height: h.height, timeSeconds: 0n, timeNanos: 0 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let gated = false;
+    const app = {
+      checkTx: async (bytes: Uint8Array) => {
+        if (gated) await gate;
+        return h.app.checkTx(bytes);
+      },
+    };
+    const mp = new Mempool(app);
+    const first = tx(0, erin, 14n);
+    assert.equal((await mp.add(first)).code, 0);
+    gated = true;
+    const blocked = mp.add(tx(1, erin, 14n));
+    const dup = await mp.add(first);
+    assert.equal(dup.code, SdkCode.TxInMempoolCache);
+    release();
+    assert.equal((await blocked).code, 0);
   });
 });
