@@ -75,7 +75,7 @@ function parseArgs(argv: string[]): Options {
     )
     .option(
       "--block-interval-ms <ms>",
-      "target time between blocks of a new network (default: the node's, 1000)",
+      "wait after each block of a new network (timeout_commit; default 250 on local networks)",
     )
     .option("--reset", "delete the network's data and start from a fresh genesis")
     .addOption(
