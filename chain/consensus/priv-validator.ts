@@ -8,6 +8,7 @@ import {
 } from "../crypto/ed25519.ts";
 import { bytesEqual, fromBase64, fromHex, toBase64, toHexUpper } from "../crypto/hash.ts";
 import { obj, str, uint } from "../types/json.ts";
+import { failPoint } from "../util/fail-point.ts";
 import { writeFileAtomicSync } from "../util/fs.ts";
 
 /** Steps of a height/round, ordered as CometBFT's FilePV orders them. */
@@ -139,6 +140,10 @@ export class FilePrivValidator {
     const signature = signEd25519(this.key, signBytes);
     const next = { height, round, step, signBytes, signature };
     writeFileAtomicSync(this.statePath, stateJson(next), 0o600);
+    // The narrower window: the signature is on disk here but not yet in the consensus WAL, so a
+    // restart can only re-create this vote from the state file (lastSignBytes).
+    if (step !== SignStep.Propose)
+      failPoint(step === SignStep.Precommit ? "precommit-after-sign" : "prevote-after-sign");
     this.last = next;
     return signature;
   }

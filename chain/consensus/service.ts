@@ -8,6 +8,7 @@ import type { Logger } from "../node/logger.ts";
 import type { BlockExecutor } from "../state/executor.ts";
 import type { Block, BlockID } from "../types/block.ts";
 import { timestampFromMillis } from "../types/time.ts";
+import { SignedMsgType } from "../types/vote.ts";
 import { failPoint } from "../util/fail-point.ts";
 import { Mutex } from "../util/mutex.ts";
 import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "./block-builder.ts";
@@ -174,9 +175,14 @@ export class ConsensusService {
       switch (e.kind) {
         case "wal":
           this.o.wal.write(e.entry, e.sync);
-          // The moment crash safety is about: our vote is signed and durable but nobody has it yet.
+          // The moment crash safety is about: our vote is signed and durable (signer state and WAL,
+          // both fsynced) but no peer has it, so only the restarted node can say what it signed.
           if (e.entry.kind === "message" && e.entry.own && e.entry.message.kind === "vote")
-            failPoint("vote-after-wal");
+            failPoint(
+              (e.entry.message.vote.type as number) === SignedMsgType.Precommit
+                ? "precommit-after-wal"
+                : "prevote-after-wal",
+            );
           break;
         case "broadcast":
           (e.message.kind === "proposal" ? this.o.proposals : this.o.votes).broadcast(
