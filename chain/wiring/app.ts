@@ -10,6 +10,8 @@ import { ReputationModule } from "../../modules/reputation/module.ts";
 import { SlashingModule } from "../../modules/slashing/module.ts";
 import { StakingModule } from "../../modules/staking/module.ts";
 import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
+import { DistributionModule } from "../../modules/distribution/module.ts";
+import { DISTRIBUTION_MODULE } from "../../modules/distribution/params.ts";
 import { DENOM, MODULE_ACCOUNTS, TOTAL_SUPPLY_UCIF } from "./genesis.ts";
 
 export interface AppWiringOptions {
@@ -30,6 +32,7 @@ export function createApp(o: AppWiringOptions): App {
       FEE_COLLECTOR,
       BONDED_POOL,
       NOT_BONDED_POOL,
+      DISTRIBUTION_MODULE,
       ...MODULE_ACCOUNTS.map((m) => m.name),
     ].map(moduleAddress),
     listAccounts: (ctx) => auth.addresses(ctx),
@@ -43,6 +46,21 @@ export function createApp(o: AppWiringOptions): App {
     sendBetweenModules: (ctx, from, to, coins) =>
       bank.keeper.sendCoins(ctx, moduleAddress(from), moduleAddress(to), coins),
   });
+  // Created before the other users of staking's hooks: as in the SDK, distribution's run first, so
+  // rewards are settled before slashing and reputation react to the same change.
+  const store = staking.keeper.store;
+  const distribution = new DistributionModule(
+    {
+      validator: (ctx, val) => store.validator(ctx, val),
+      validatorByCons: (ctx, cons) => store.validatorByCons(ctx, cons),
+      delegation: (ctx, del, val) => store.delegation(ctx, del, val),
+      delegationsOf: (ctx, del) => store.delegationsOf(ctx, del),
+      bondDenom: async (ctx) => (await staking.keeper.params(ctx)).bondDenom,
+      addHooks: (h) => staking.keeper.hooks.add(h),
+    },
+    bank.keeper,
+    moduleAddress(FEE_COLLECTOR),
+  );
   const ante = newAnteHandler({
     auth: auth.keeper,
     bank: bank.keeper,
@@ -58,8 +76,9 @@ export function createApp(o: AppWiringOptions): App {
       bank,
       new ReputationModule(staking.keeper),
       staking,
-      // After staking and after distribution if any: the SDK's BeginBlock order is distribution
-      // (rewards for the last commit), then slashing (liveness), then evidence (in slashing here).
+      // The SDK's BeginBlock order: distribution (rewards for the last commit), then slashing
+      // (liveness), then evidence (in slashing here).
+      distribution,
       new SlashingModule(staking.keeper),
       new GenutilModule(),
     ],

@@ -9,8 +9,14 @@ import { accountToJson } from "../../modules/auth/account-json.ts";
 import { FEE_COLLECTOR } from "../../modules/auth/ante.ts";
 import { hdAddress } from "./hd-address.ts";
 import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
+import {
+  DEFAULT_DISTRIBUTION_PARAMS,
+  DEFAULT_EMISSION_PARAMS,
+  DISTRIBUTION_MODULE,
+} from "../../modules/distribution/params.ts";
 
-const STAKING_POOLS = [BONDED_POOL, NOT_BONDED_POOL];
+/** Module accounts that start empty: staking's pools, and distribution's (rewards, community pool). */
+const EMPTY_MODULE_ACCOUNTS = [BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION_MODULE];
 
 export const DEFAULT_CHAIN_ID = "cifer-local-1";
 export const DENOM = "ucif";
@@ -190,8 +196,8 @@ export function buildGenesis(o: {
     });
     fund(address, amount);
   }
-  // Staking's pools hold bonded and unbonding stake; numbered after the dev accounts so those keep theirs.
-  for (const name of STAKING_POOLS) accounts.push(moduleAccount(name));
+  // Numbered after the dev accounts so those keep theirs.
+  for (const name of EMPTY_MODULE_ACCOUNTS) accounts.push(moduleAccount(name));
   balances.sort((a, b) => ((a.address as string) < (b.address as string) ? -1 : 1));
   return {
     genesis_time: o.genesisTime,
@@ -243,6 +249,21 @@ export function buildGenesis(o: {
           },
         ],
         send_enabled: [],
+      },
+      distribution: {
+        params: {
+          community_tax: DEFAULT_DISTRIBUTION_PARAMS.communityTax.toString(),
+          base_proposer_reward: "0.000000000000000000",
+          bonus_proposer_reward: "0.000000000000000000",
+          withdraw_addr_enabled: true,
+        },
+        fee_pool: { community_pool: [] },
+        emission: {
+          source: DEFAULT_EMISSION_PARAMS.source,
+          initial_per_block: DEFAULT_EMISSION_PARAMS.initialPerBlock.toString(),
+          decay_rate: DEFAULT_EMISSION_PARAMS.decayRate.toString(),
+          decay_period_blocks: DEFAULT_EMISSION_PARAMS.decayPeriodBlocks.toString(),
+        },
       },
       ...o.appState,
     },

@@ -81,7 +81,12 @@ export class StakingDriver {
   }
 
   /** MsgCreateValidator for k with a fresh consensus key (remembered in consensusKeys). */
-  createValidatorMsg(k: TestKey, selfDelegation: bigint, consensusKey = generateEd25519()): Any {
+  createValidatorMsg(
+    k: TestKey,
+    selfDelegation: bigint,
+    consensusKey = generateEd25519(),
+    commissionRate = "0.1",
+  ): Any {
     this.consensusKeys.set(valoperOf(k), consensusKey);
     return anyOf("/cosmos.staking.v1beta1.MsgCreateValidator", MsgCreateValidator, {
       description: {
@@ -92,7 +97,7 @@ export class StakingDriver {
         details: "",
       },
       commission: {
-        rate: Dec.parse("0.1").toProto(),
+        rate: Dec.parse(commissionRate).toProto(),
         maxRate: Dec.parse("0.2").toProto(),
         maxChangeRate: Dec.parse("0.01").toProto(),
       },
