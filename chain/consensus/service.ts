@@ -14,7 +14,14 @@ import { Mutex } from "../util/mutex.ts";
 import { BLOCK_OVERHEAD_BYTES, buildBlock, nextBlockTime } from "./block-builder.ts";
 import { ConsensusEngine } from "./engine/engine.ts";
 import { decodeConsensusMessage, encodeConsensusMessage } from "./engine/messages.ts";
-import type { ConsensusHost, ConsensusSigner, Effect, EngineInput, TimeoutConfig } from "./engine/types.ts";
+import type {
+  ConsensusHost,
+  ConsensusSigner,
+  Effect,
+  EngineInput,
+  TimeoutConfig,
+  WalEntry,
+} from "./engine/types.ts";
 import type { ConsensusWal } from "./engine/wal.ts";
 import { validateBlock } from "./validate-block.ts";
 
@@ -84,6 +91,7 @@ export class ConsensusService {
       signer: this.o.signer,
       host: this.host(),
       timeouts: this.o.timeouts,
+      writeWal: (entry, sync) => this.writeWal(entry, sync),
     });
     const receive = (net: ConsensusChannel) => (peer: string, bytes: Uint8Array) => {
       try {
@@ -169,20 +177,24 @@ export class ConsensusService {
     this.o.onFatal(e as Error);
   }
 
+  private writeWal(entry: WalEntry, sync: boolean): void {
+    this.o.wal.write(entry, sync);
+    // The moment crash safety is about: our vote is signed and durable (signer state and WAL,
+    // both fsynced) but no peer has it, so only the restarted node can say what it signed.
+    if (entry.kind === "message" && entry.own && entry.message.kind === "vote")
+      failPoint(
+        (entry.message.vote.type as number) === SignedMsgType.Precommit
+          ? "precommit-after-wal"
+          : "prevote-after-wal",
+      );
+  }
+
   private async run(effects: Effect[]): Promise<void> {
     for (const e of effects) {
       if (this.stopped) return;
       switch (e.kind) {
         case "wal":
-          this.o.wal.write(e.entry, e.sync);
-          // The moment crash safety is about: our vote is signed and durable (signer state and WAL,
-          // both fsynced) but no peer has it, so only the restarted node can say what it signed.
-          if (e.entry.kind === "message" && e.entry.own && e.entry.message.kind === "vote")
-            failPoint(
-              (e.entry.message.vote.type as number) === SignedMsgType.Precommit
-                ? "precommit-after-wal"
-                : "prevote-after-wal",
-            );
+          this.writeWal(e.entry, e.sync);
           break;
         case "broadcast":
           (e.message.kind === "proposal" ? this.o.proposals : this.o.votes).broadcast(

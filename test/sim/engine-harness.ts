@@ -56,7 +56,11 @@ export class EngineHarness {
     readonly powers: bigint[],
     /** Index of the validator running the engine (null: a non-validator follower). */
     readonly me: number | null,
-    opts: { timeouts?: Partial<TimeoutConfig>; signer?: ConsensusSigner & { refusals: number } } = {},
+    private readonly opts: {
+      timeouts?: Partial<TimeoutConfig>;
+      signer?: ConsensusSigner & { refusals: number };
+      writeWal?: (entry: WalEntry, sync: boolean) => void;
+    } = {},
   ) {
     this.keys = powers.map((_, i) => ed25519FromSeed(sha256(utf8(`harness/${i}`))));
     this.validators = this.keys.map((k, i) => ({
@@ -95,6 +99,7 @@ export class EngineHarness {
         validatorSet: () => this.set,
       },
       timeouts: { ...HARNESS_TIMEOUTS, ...timeouts },
+      ...(this.opts.writeWal ? { writeWal: this.opts.writeWal } : {}),
     });
     return this.engine;
   }

@@ -212,3 +212,46 @@ test("replay ignores entries of other heights, and then starts the WAL afresh", 
   assert.deepEqual(effects[0], { kind: "wal", entry: { kind: "height", height: 1n }, sync: true });
   assert.equal(sentVotes(effects).length, 0);
 });
+
+test("with a synchronous WAL writer, an own vote is in the WAL before the signer signs the next", () => {
+  // One input can make the engine prevote and at once precommit (the proposal arrives after the
+  // others' prevotes). A crash between the signer recording the precommit and the WAL recording
+  // the prevote would leave the restarted node unable to prevote again (the signer refuses).
+  const order: string[] = [];
+  const powers = [1n, 1n, 1n, 1n];
+  const me = new EngineHarness(powers, 0).proposerAt(0) === 0 ? 1 : 0;
+  const signer = new SimSigner(new EngineHarness(powers, me).keys[me]!, true);
+  const recording = Object.assign(Object.create(signer) as SimSigner, {
+    sign(height: bigint, round: number, step: SignStep, bytes: Uint8Array) {
+      order.push(`sign ${step}`);
+      return signer.sign(height, round, step, bytes);
+    },
+  });
+  const h = new EngineHarness(powers, me, {
+    signer: recording,
+    writeWal: (entry) => {
+      if (entry.kind === "message" && entry.own && entry.message.kind === "vote")
+        order.push(`wal ${entry.message.vote.type}`);
+    },
+  });
+  h.start();
+  const v = h.block("v");
+  const others = [0, 1, 2, 3].filter((i) => i !== me && i !== h.proposerAt(0)).slice(0, 2);
+  h.send(others.map((i) => h.vote(i, PV, 0, v)));
+  const effects = h.send(h.proposal(0, -1, v));
+  assert.deepEqual(
+    sentVotes(effects).map((x) => x.type),
+    [PV, PC],
+    "prevote and precommit from one input",
+  );
+  assert.deepEqual(
+    order,
+    ["sign 2", "wal 1", "sign 3"],
+    "the prevote was logged before the precommit was signed",
+  );
+  // What was not yet written (the precommit) is still returned, for the host to log before sending.
+  const pending = walOf(effects).filter((e) => e.kind === "message" && e.own);
+  assert.equal(pending.length, 1);
+  assert.ok(pending[0]!.kind === "message" && pending[0]!.message.kind === "vote");
+  assert.equal(pending[0]!.message.vote.type, PC);
+});

@@ -676,6 +676,7 @@ export class ConsensusEngine {
   }
 
   private sign(round: number, step: SignStep, bytes: Uint8Array): Uint8Array | null {
+    this.flushWal();
     try {
       return this.o.signer!.sign(this.hs.height, round, step, bytes);
     } catch (e) {
@@ -688,6 +689,18 @@ export class ConsensusEngine {
       });
       return null;
     }
+  }
+
+  /** Writes the pending WAL entries now, in order, if the host lets us (see EngineOptions.writeWal). */
+  private flushWal(): void {
+    const write = this.o.writeWal;
+    if (!write || this.replaying) return;
+    const rest: Effect[] = [];
+    for (const e of this.out) {
+      if (e.kind === "wal") write(e.entry, e.sync);
+      else rest.push(e);
+    }
+    this.out = rest;
   }
 
   /** A fresh message goes to the WAL (fsynced) before it is sent; a recorded one is only re-sent. */

@@ -161,4 +161,14 @@ export interface EngineOptions {
    * across its simulated nodes, keyed by the exact key, bytes and signature).
    */
   verify?: SignatureVerifier;
+  /**
+   * Writes a WAL entry now. When set, the engine writes its pending WAL entries through it before
+   * it asks the signer for a new signature, instead of returning them as effects: one input can
+   * make the engine sign two votes (a prevote, then at once a precommit), and the signer's durable
+   * record of the second must never be ahead of the WAL's record of the first, or a crash between
+   * them leaves a restarted node unable to re-send its prevote (the signer refuses to sign it
+   * again) and, with the others waiting for it, unable to decide. CometBFT gets the same order by
+   * logging each own vote before it can lead to the next.
+   */
+  writeWal?: (entry: WalEntry, sync: boolean) => void;
 }
