@@ -1,12 +1,14 @@
 /**
  * Delegate 10 CIF from dev account 2 to the first validator of a local Cifer network, read the
- * delegation back, and start unbonding 4 of them, with nothing but CosmJS.
+ * delegation back, start unbonding 4 of them, and withdraw the rewards the rest earned, with
+ * nothing but CosmJS.
  *
  *   pnpm testnet                          # in another terminal
  *   npx tsx examples/delegate-tokens.ts   # CIFER_NODE=http://host:port to use another node
  *
  * Staking is Cosmos SDK x/staking: the same messages and queries as any Cosmos chain, so Keplr,
  * CosmJS and explorers use it unchanged. Local networks unbond in 2 minutes (21 days by default).
+ * Rewards are x/distribution's (F1): every block's fees and emission, shared by stake.
  */
 import { stringToPath } from "@cosmjs/crypto";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
@@ -16,6 +18,7 @@ import {
   GasPrice,
   QueryClient,
   SigningStargateClient,
+  setupDistributionExtension,
   setupStakingExtension,
 } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
@@ -33,7 +36,7 @@ const [delegator] = await wallet.getAccounts();
 if (!delegator) throw new Error("the wallet derived no account");
 
 const comet = await Comet38Client.connect(rpcUrl);
-const queries = QueryClient.withExtensions(comet, setupStakingExtension);
+const queries = QueryClient.withExtensions(comet, setupStakingExtension, setupDistributionExtension);
 const { validators } = await queries.staking.validators("BOND_STATUS_BONDED");
 const validator = validators[0];
 if (!validator) throw new Error("no bonded validator");
@@ -67,5 +70,20 @@ const entry = unbond?.entries.at(-1);
 console.log(
   `unbonding 4 CIF: back on ${entry?.completionTime ? new Date(Number(entry.completionTime.seconds) * 1000).toISOString() : "?"}`,
 );
+
+// Rewards accrue every block; DecCoin amounts on the wire carry 18 decimals.
+await new Promise((r) => setTimeout(r, 3000));
+const { rewards } = await queries.distribution.delegationRewards(
+  delegator.address,
+  validator.operatorAddress,
+);
+const pending = BigInt(rewards.find((c) => c.denom === "ucif")?.amount ?? "0") / 10n ** 18n;
+console.log(`rewards pending: ${pending} ucif`);
+const withdrawn = await client.withdrawRewards(delegator.address, validator.operatorAddress, "auto");
+assertIsDeliverTxSuccess(withdrawn);
+const paid = withdrawn.events
+  .find((e) => e.type === "withdraw_rewards")
+  ?.attributes.find((a) => a.key === "amount")?.value;
+console.log(`withdrew ${paid} in block ${withdrawn.height}`);
 client.disconnect();
 comet.disconnect();

@@ -104,7 +104,8 @@ Examples:
   $ pnpm testnet --reset                  start over from a fresh genesis
   $ pnpm testnet --base-port 36657 --home /tmp/tn --block-interval-ms 500
 
-While it runs: pnpm cifer status, pnpm cifer query bank balances <addr>, npx tsx examples/send-tokens.ts.
+While it runs: pnpm cifer status, pnpm cifer query bank balances <addr>, npx tsx examples/send-tokens.ts,
+npx tsx examples/delegate-tokens.ts.
 Ctrl-C stops every validator cleanly; the data is kept for the next run unless --reset.`,
     );
   cmd.parse(argv, { from: "user" });
@@ -250,6 +251,9 @@ async function printSummary(o: {
   w(`  pnpm cifer status${nodeFlag}`);
   w(`  pnpm cifer query bank balances ${accounts[0]?.address}${nodeFlag}`);
   w(`  ${nodeFlag ? `CIFER_NODE=${o.rpcUrl} ` : ""}npx tsx examples/send-tokens.ts`);
+  w(
+    `  ${nodeFlag ? `CIFER_NODE=${o.rpcUrl} ` : ""}npx tsx examples/delegate-tokens.ts   # stake, unbond, withdraw rewards`,
+  );
   w(`  echo "${DEV_MNEMONIC}" | pnpm cifer keys add dev0 --recover --keyring-backend test`);
   w(`  pnpm cifer tx bank send dev0 ${accounts[1]?.address} 1CIF --keyring-backend test --yes${nodeFlag}`);
   if (o.demo) w("  (the federated-learning demo scenario is not available yet: it comes with the fl module)");
