@@ -14,12 +14,19 @@ import {
   type AuthExtension,
   type BankExtension,
   type DeliverTxResponse,
+  type DistributionExtension,
   GasPrice,
   type MsgSendEncodeObject,
-  type QueryClient,
+  QueryClient,
   SigningStargateClient,
   type SigningStargateClientOptions,
   type StakingExtension,
+  setupAuthExtension,
+  setupBankExtension,
+  setupDistributionExtension,
+  setupSlashingExtension,
+  setupStakingExtension,
+  setupTxExtension,
   type TxExtension,
 } from "@cosmjs/stargate";
 import { type CometClient, connectComet, type HttpEndpoint } from "@cosmjs/tendermint-rpc";
@@ -27,6 +34,7 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { parseAddress } from "../chain/crypto/address.ts";
 import { DEFAULT_GAS_PRICE, parseCoins } from "./amounts.ts";
 import { createCiferRegistry } from "./registry.ts";
+import { type ReputationExtension, setupReputationExtension } from "./reputation.ts";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:26657";
 export const LOCAL_CHAIN_ID = "cifer-local-1";
@@ -46,7 +54,18 @@ export interface ChainStatus {
   validator: { address: string; votingPower: string; pubkey?: { type: string; value: string } };
 }
 
-export type CiferQueryClient = QueryClient & AuthExtension & BankExtension & StakingExtension & TxExtension;
+/** CosmJS's slashing query extension (its type is not exported by @cosmjs/stargate's index). */
+export type SlashingExtension = ReturnType<typeof setupSlashingExtension>;
+
+/** CosmJS's own query extensions (the wire paths wallets use) plus Cifer's reputation queries. */
+export type CiferQueryClient = QueryClient &
+  AuthExtension &
+  BankExtension &
+  StakingExtension &
+  DistributionExtension &
+  SlashingExtension &
+  TxExtension &
+  ReputationExtension;
 
 export class ReadOnlyClientError extends Error {
   override name = "ReadOnlyClientError";
@@ -90,6 +109,7 @@ export function msgSend(
 
 export class CiferClient extends SigningStargateClient {
   readonly readOnly: boolean;
+  private extendedQuery?: CiferQueryClient;
 
   protected constructor(
     cometClient: CometClient | undefined,
@@ -132,9 +152,22 @@ export class CiferClient extends SigningStargateClient {
     return new CiferClient(undefined, signer, options);
   }
 
-  /** The protobuf query client with the auth, bank, staking and tx extensions. */
+  /**
+   * The protobuf query client: CosmJS's auth, bank, staking, distribution, slashing and tx extensions
+   * and the cifer reputation extension, over this client's CometBFT connection.
+   */
   get query(): CiferQueryClient {
-    return this.forceGetQueryClient();
+    this.extendedQuery ??= QueryClient.withExtensions(
+      this.forceGetCometClient(),
+      setupAuthExtension,
+      setupBankExtension,
+      setupStakingExtension,
+      setupDistributionExtension,
+      setupSlashingExtension,
+      setupTxExtension,
+      setupReputationExtension,
+    );
+    return this.extendedQuery;
   }
 
   async status(): Promise<ChainStatus> {

@@ -8,7 +8,24 @@ export {
   LOCAL_CHAIN_ID,
   msgSend,
   ReadOnlyClientError,
+  type SlashingExtension,
 } from "./cifer-client.ts";
+export {
+  accountFromValoper,
+  VALCONS_PREFIX,
+  VALOPER_PREFIX,
+  valconsFromPubkey,
+  valoperFromAccount,
+} from "./addresses.ts";
+export * from "./msgs.ts";
+export {
+  REPUTATION_TIER_NAMES,
+  type ReputationExtension,
+  type ReputationParams,
+  ReputationTier,
+  setupReputationExtension,
+  type ValidatorReputation,
+} from "./reputation.ts";
 export { ciferRegistryTypes, createCiferRegistry } from "./registry.ts";
 export {
   BASE_DENOM,

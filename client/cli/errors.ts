@@ -77,6 +77,18 @@ export function nodeError(e: unknown, url: string): unknown {
   );
 }
 
+/**
+ * CosmJS reports a refused ABCI query (a missing delegation, a bad address, a failed simulation) as
+ * "Query failed with (22): rpc error: code = NotFound desc = <reason>": keep the reason.
+ */
+export function queryError(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const m = /^Query failed with \(\d+\): (.*)$/s.exec(e.message);
+  if (!m) return e;
+  const reason = m[1]!.replace(/^rpc error: code = \w+ desc = /, "").trim();
+  return new CliError(reason || e.message, EXIT_FAILURE, { cause: e });
+}
+
 /** One line: the message with newlines folded. */
 export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, " ").trim();

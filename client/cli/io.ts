@@ -106,7 +106,7 @@ export async function confirm(question: string): Promise<boolean> {
 const MAX_SECRET_INPUT = 16 * 1024;
 
 /** Reads a small regular file, refusing anything larger than `max` bytes. */
-function readSmallFile(path: string, what: string, max = MAX_SECRET_INPUT): string {
+export function readSmallFile(path: string, what: string, max = MAX_SECRET_INPUT): string {
   let fd: number;
   try {
     fd = openSync(path, "r");

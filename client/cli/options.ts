@@ -2,15 +2,21 @@
  * Options and argument validation shared by the CLI commands. Every argument is validated here, before
  * anything touches the network or the disk, and a bad one is a UsageError with one clear line.
  */
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { StdFee } from "@cosmjs/amino";
+import { fromBase64 } from "@cosmjs/encoding";
 import type { Coin, EncodeObject, OfflineSigner } from "@cosmjs/proto-signing";
 import { calculateFee, GasPrice } from "@cosmjs/stargate";
 import { type Command, Option } from "commander";
 import { BECH32_PREFIX, parseAddress } from "../../chain/crypto/address.ts";
-import { DEFAULT_GAS_PRICE, parseCoins } from "../amounts.ts";
+import { Dec } from "../../chain/types/dec.ts";
+import { VALCONS_PREFIX, VALOPER_PREFIX } from "../addresses.ts";
+import { BASE_DENOM, DEFAULT_GAS_PRICE, DISPLAY_DENOM, parseCoins } from "../amounts.ts";
 import { CiferClient, DEFAULT_RPC_URL } from "../cifer-client.ts";
+import { ED25519_PUBKEY_TYPE_URL } from "../msgs.ts";
+import { REPUTATION_TIER_NAMES, ReputationTier } from "../reputation.ts";
 import { cosmosHdPath, InvalidHdPathError, MAX_HD_INDEX, normalizeHdPath } from "../keys/hd.ts";
 import {
   type KeyInfo,
@@ -19,8 +25,8 @@ import {
   type KeyringBackend,
   validateKeyName,
 } from "../keys/keyring.ts";
-import { nodeError, UsageError } from "./errors.ts";
-import { cliPassphraseProvider, type OutputFormat } from "./io.ts";
+import { nodeError, queryError, UsageError } from "./errors.ts";
+import { cliPassphraseProvider, type OutputFormat, readSmallFile } from "./io.ts";
 
 /** Runs a validator and turns whatever it throws into a UsageError naming the argument. */
 function usage<T>(fn: () => T): T {
@@ -84,7 +90,7 @@ export async function withClient<T>(
     client = signer ? await CiferClient.connectWithSigner(url, signer) : await CiferClient.connect(url);
     return await fn(client);
   } catch (e) {
-    throw nodeError(e, url);
+    throw queryError(nodeError(e, url));
   } finally {
     client?.disconnect();
   }
@@ -101,6 +107,211 @@ export function parseAddressArg(value: string, what = "address"): string {
     }
     return value;
   });
+}
+
+/** A validator operator address, cifvaloper1... */
+export function parseValoperArg(value: string, what = "validator address"): string {
+  try {
+    parseAddress(value, VALOPER_PREFIX);
+  } catch (e) {
+    const hint = value.startsWith(`${BECH32_PREFIX}1`)
+      ? ` (that is an account address; a validator's operator address starts with ${VALOPER_PREFIX}1, see 'cifer query staking validators')`
+      : "";
+    throw new UsageError(`invalid ${what}: ${(e as Error).message}${hint}`);
+  }
+  return value;
+}
+
+/** A validator consensus address, cifvalcons1... */
+export function parseValconsArg(value: string, what = "consensus address"): string {
+  try {
+    parseAddress(value, VALCONS_PREFIX);
+  } catch (e) {
+    throw new UsageError(`invalid ${what}: ${(e as Error).message}`);
+  }
+  return value;
+}
+
+/** One positive amount of the staking denomination (ucif; CIF amounts are converted). */
+export function parseBondAmountArg(value: string, what = "amount"): Coin {
+  const coins = parseAmountArg(value, what);
+  if (coins.length !== 1 || coins[0]!.denom !== BASE_DENOM) {
+    throw new UsageError(
+      `invalid ${what} ${JSON.stringify(value)}: staking takes one amount of ${BASE_DENOM} (or ${DISPLAY_DENOM}), e.g. 10CIF or 10000000${BASE_DENOM}`,
+    );
+  }
+  return coins[0]!;
+}
+
+/** A commission rate: a decimal in [0, 1] with at most 18 decimals, e.g. 0.1 for 10%. */
+export function parseRateArg(value: string, flag: string): string {
+  const s = value.trim();
+  if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(s) || Dec.parse(s).gt(Dec.ONE)) {
+    throw new UsageError(
+      `invalid ${flag} ${JSON.stringify(value)}: expected a decimal between 0 and 1 (at most 18 decimals), e.g. 0.1 for 10%`,
+    );
+  }
+  return s;
+}
+
+/** The three commission rates of a new validator, checked together as the staking module does. */
+export function parseCommissionArgs(o: { rate: string; maxRate: string; maxChangeRate: string }): {
+  rate: string;
+  maxRate: string;
+  maxChangeRate: string;
+} {
+  const rate = parseRateArg(o.rate, "--commission-rate");
+  const maxRate = parseRateArg(o.maxRate, "--commission-max-rate");
+  const maxChangeRate = parseRateArg(o.maxChangeRate, "--commission-max-change-rate");
+  if (Dec.parse(rate).gt(Dec.parse(maxRate)))
+    throw new UsageError(`--commission-rate ${rate} is more than --commission-max-rate ${maxRate}`);
+  if (Dec.parse(maxChangeRate).gt(Dec.parse(maxRate)))
+    throw new UsageError(
+      `--commission-max-change-rate ${maxChangeRate} is more than --commission-max-rate ${maxRate}`,
+    );
+  return { rate, maxRate, maxChangeRate };
+}
+
+/** --min-self-delegation: a positive integer of ucif, or an amount such as 1CIF. Returns the ucif integer. */
+export function parseMinSelfDelegationArg(value: string): string {
+  const s = value.trim();
+  if (/^[0-9]+$/.test(s)) {
+    if (BigInt(s) === 0n || s.length > 77)
+      throw new UsageError(
+        `invalid --min-self-delegation ${JSON.stringify(value)}: must be a positive integer`,
+      );
+    return BigInt(s).toString();
+  }
+  return parseBondAmountArg(s, "--min-self-delegation").amount;
+}
+
+/** The staking module's limits on a validator's description (x/staking's Description.EnsureLength). */
+export const DESCRIPTION_LIMITS = {
+  moniker: 70,
+  identity: 3000,
+  website: 140,
+  securityContact: 140,
+  details: 280,
+} as const;
+const DESCRIPTION_FLAGS: Record<keyof typeof DESCRIPTION_LIMITS, string> = {
+  moniker: "--moniker",
+  identity: "--identity",
+  website: "--website",
+  securityContact: "--security-contact",
+  details: "--details",
+};
+
+/** The description fields that were given, each within its length limit. */
+export function parseDescriptionArgs(
+  o: Partial<Record<keyof typeof DESCRIPTION_LIMITS, string>>,
+): Partial<Record<keyof typeof DESCRIPTION_LIMITS, string>> {
+  const out: Partial<Record<keyof typeof DESCRIPTION_LIMITS, string>> = {};
+  for (const [field, max] of Object.entries(DESCRIPTION_LIMITS) as [
+    keyof typeof DESCRIPTION_LIMITS,
+    number,
+  ][]) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (v.length > max)
+      throw new UsageError(`${DESCRIPTION_FLAGS[field]} is too long: at most ${max} characters`);
+    if (v.includes("[do-not-modify]"))
+      throw new UsageError(`${DESCRIPTION_FLAGS[field]} cannot contain "[do-not-modify]"`);
+    out[field] = v;
+  }
+  if (out.moniker !== undefined && out.moniker.trim() === "")
+    throw new UsageError("--moniker cannot be empty");
+  return out;
+}
+
+const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function ed25519KeyOf(base64: string, where: string, what: string): Uint8Array {
+  let key: Uint8Array;
+  try {
+    if (!BASE64_RE.test(base64)) throw new Error("not base64");
+    key = fromBase64(base64);
+  } catch {
+    throw new UsageError(`invalid ${what}: ${where} is not base64`);
+  }
+  if (key.length !== 32)
+    throw new UsageError(`invalid ${what}: ${where} has ${key.length} bytes; an ed25519 key has 32`);
+  return key;
+}
+
+/**
+ * The ed25519 consensus public key of a validator: base64 of its 32 bytes, the SDK's JSON form
+ * {"@type":"/cosmos.crypto.ed25519.PubKey","key":"<base64>"}, or the path of a CometBFT
+ * priv_validator_key.json (only its public key is read).
+ */
+export function parseConsensusPubkeyArg(value: string, what = "--pubkey"): Uint8Array {
+  const s = value.trim();
+  if (s.startsWith("{")) {
+    let j: { "@type"?: unknown; type?: unknown; key?: unknown; value?: unknown };
+    try {
+      j = JSON.parse(s);
+    } catch {
+      throw new UsageError(`invalid ${what}: not valid JSON`);
+    }
+    const type = j["@type"] ?? j.type;
+    if (type !== ED25519_PUBKEY_TYPE_URL && type !== "tendermint/PubKeyEd25519")
+      throw new UsageError(
+        `invalid ${what}: the consensus key must be ed25519 (${ED25519_PUBKEY_TYPE_URL}), got ${JSON.stringify(type)}`,
+      );
+    const key = j.key ?? j.value;
+    if (typeof key !== "string") throw new UsageError(`invalid ${what}: missing the key`);
+    return ed25519KeyOf(key, "the key", what);
+  }
+  if (BASE64_RE.test(s) && s.length === 44 && !existsSync(s)) return ed25519KeyOf(s, "the key", what);
+  if (!existsSync(s))
+    throw new UsageError(
+      `invalid ${what} ${JSON.stringify(value)}: expected a base64 ed25519 consensus public key, its JSON, or the path of a priv_validator_key.json`,
+    );
+  let j: { pub_key?: { type?: unknown; value?: unknown } };
+  try {
+    j = JSON.parse(readSmallFile(s, `key file ${s}`));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new UsageError(`invalid ${what}: ${s} is not a JSON key file`);
+    throw new UsageError(`invalid ${what}: ${(e as Error).message}`);
+  }
+  const pk = j?.pub_key;
+  if (pk?.type !== "tendermint/PubKeyEd25519" || typeof pk.value !== "string")
+    throw new UsageError(
+      `invalid ${what}: ${s} has no ed25519 pub_key (expected a CometBFT priv_validator_key.json)`,
+    );
+  return ed25519KeyOf(pk.value, `the pub_key of ${s}`, what);
+}
+
+const BOND_STATUSES = {
+  bonded: "BOND_STATUS_BONDED",
+  unbonding: "BOND_STATUS_UNBONDING",
+  unbonded: "BOND_STATUS_UNBONDED",
+} as const;
+export type BondStatusArg = keyof typeof BOND_STATUSES;
+
+/** --status bonded|unbonding|unbonded as CosmJS's BondStatusString. */
+export function parseBondStatusArg(
+  value: string | undefined,
+): "" | (typeof BOND_STATUSES)[keyof typeof BOND_STATUSES] {
+  if (value === undefined) return "";
+  const s = BOND_STATUSES[value.trim().toLowerCase() as BondStatusArg];
+  if (!s)
+    throw new UsageError(
+      `invalid --status ${JSON.stringify(value)}: expected one of ${Object.keys(BOND_STATUSES).join(", ")}`,
+    );
+  return s;
+}
+
+/** --tier new|initial|trusted|normal|unreliable. */
+export function parseTierArg(value: string | undefined): ReputationTier {
+  if (value === undefined) return ReputationTier.Unspecified;
+  const entry = Object.entries(REPUTATION_TIER_NAMES).find(
+    ([t, name]) => Number(t) !== ReputationTier.Unspecified && name === value.trim().toLowerCase(),
+  );
+  if (!entry)
+    throw new UsageError(
+      `invalid --tier ${JSON.stringify(value)}: expected one of ${Object.values(REPUTATION_TIER_NAMES).slice(1).join(", ")}`,
+    );
+  return Number(entry[0]) as ReputationTier;
 }
 
 export function parseAmountArg(value: string, what = "amount", allowZero = false): Coin[] {

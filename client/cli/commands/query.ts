@@ -6,21 +6,18 @@ import { createCiferRegistry } from "../../registry.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { printFields, printJson, toJson } from "../io.ts";
 import {
-  nodeOption,
   outputOf,
-  outputOption,
   parseAddressArg,
   parseNodeUrl,
   parseTxHashArg,
   withClient,
   withExamples,
 } from "../options.ts";
-
-type QueryFlags = { node: string; output?: string };
-
-function withQueryOptions(cmd: Command): Command {
-  return cmd.addOption(nodeOption()).addOption(outputOption());
-}
+import { type QueryFlags, withQueryOptions } from "../query-common.ts";
+import { registerDistributionQueryCommands } from "./query-distribution.ts";
+import { registerReputationQueryCommands } from "./query-reputation.ts";
+import { registerSlashingQueryCommands } from "./query-slashing.ts";
+import { registerStakingQueryCommands } from "./query-staking.ts";
 
 const DENOM_RE = /^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
 
@@ -30,6 +27,9 @@ export function registerQueryCommands(program: Command): void {
     "cifer query bank balances cif1...",
     "cifer query tx 5A0B...",
     "cifer query account cif1...",
+    "cifer query staking validators",
+    "cifer query distribution rewards cif1...",
+    "cifer query reputation validators",
   ]);
 
   const bank = query.command("bank").description("bank module queries");
@@ -134,4 +134,9 @@ export function registerQueryCommands(program: Command): void {
     if (format === "json") printJson(out);
     else printFields({ ...out, pubkey: acc.pubkey ?? "none (the account has not signed a transaction yet)" });
   });
+
+  registerStakingQueryCommands(query);
+  registerDistributionQueryCommands(query);
+  registerSlashingQueryCommands(query);
+  registerReputationQueryCommands(query);
 }
