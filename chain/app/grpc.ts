@@ -1,4 +1,5 @@
 import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { BECH32_PREFIX, parseAddress } from "../crypto/address.ts";
 import { compareBytes } from "../crypto/hash.ts";
 import { iteratePrefix, type KVStore } from "../store/kv.ts";
 import type { Context } from "./context.ts";
@@ -9,6 +10,19 @@ interface Codec<T> {
   decode(bytes: Uint8Array): T;
   encode(msg: T): { finish(): Uint8Array };
   fromPartial(obj: object): T;
+}
+
+/**
+ * The bytes of a bech32 address argument of a query (`prefix`: cif, cifvaloper, cifvalcons); an empty
+ * or malformed one is InvalidArgument, "invalid <what> address: <why>", as the SDK's query servers say.
+ */
+export function addressArg(address: string, what: string, prefix = BECH32_PREFIX): Uint8Array {
+  if (address === "") throw grpcInvalidArgument(`empty ${what} address`);
+  try {
+    return parseAddress(address, prefix);
+  } catch (e) {
+    throw grpcInvalidArgument(`invalid ${what} address: ${(e as Error).message}`);
+  }
 }
 
 /** A query handler from a gRPC method: decodes the request, answers with the encoded response. */

@@ -12,9 +12,9 @@ import {
 } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { Any } from "cosmjs-types/google/protobuf/any";
 import { grpcInvalidArgument, grpcNotFound } from "../../chain/app/errors.ts";
-import { grpcQuery, paginate } from "../../chain/app/grpc.ts";
+import { addressArg, grpcQuery, paginate } from "../../chain/app/grpc.ts";
 import type { QueryDef } from "../../chain/app/module.ts";
-import { BECH32_PREFIX, moduleAddress, parseAddress } from "../../chain/crypto/address.ts";
+import { BECH32_PREFIX, moduleAddress } from "../../chain/crypto/address.ts";
 import { ACCOUNT_PREFIX, type AuthKeeper, toAny } from "./keeper.ts";
 
 const Q = "/cosmos.auth.v1beta1.Query";
@@ -22,11 +22,7 @@ const Q = "/cosmos.auth.v1beta1.Query";
 export function authQueries(auth: AuthKeeper): QueryDef[] {
   return [
     grpcQuery(`${Q}/Account`, QueryAccountRequest, QueryAccountResponse, async (ctx, req) => {
-      try {
-        parseAddress(req.address);
-      } catch (e) {
-        throw grpcInvalidArgument(`invalid address: ${(e as Error).message}`);
-      }
+      addressArg(req.address, "account");
       const acc = await auth.getAccount(ctx, req.address);
       if (!acc) throw grpcNotFound(`account ${req.address} not found`);
       return { account: toAny(acc) };

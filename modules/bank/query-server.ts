@@ -20,22 +20,13 @@ import {
 } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { grpcInvalidArgument, grpcNotFound } from "../../chain/app/errors.ts";
-import { grpcQuery, paginate } from "../../chain/app/grpc.ts";
+import { addressArg, grpcQuery, paginate } from "../../chain/app/grpc.ts";
 import type { QueryDef } from "../../chain/app/module.ts";
-import { parseAddress } from "../../chain/crypto/address.ts";
 import { fromUtf8 } from "../../chain/crypto/hash.ts";
 import { amountOf, validateDenom } from "../../chain/types/coins.ts";
 import { balancesPrefix, type BankKeeper, decodeAmount, METADATA_PREFIX, SUPPLY_PREFIX } from "./keeper.ts";
 
 const Q = "/cosmos.bank.v1beta1.Query";
-
-function addressArg(address: string): Uint8Array {
-  try {
-    return parseAddress(address);
-  } catch (e) {
-    throw grpcInvalidArgument(`invalid address: ${(e as Error).message}`);
-  }
-}
 
 function denomArg(denom: string): string {
   try {
@@ -53,7 +44,7 @@ export function bankQueries(bank: BankKeeper): QueryDef[] {
     address: string,
     pagination: QueryAllBalancesRequest["pagination"],
   ) => {
-    const prefix = balancesPrefix(addressArg(address));
+    const prefix = balancesPrefix(addressArg(address, "account"));
     const page = await paginate(kv(ctx), prefix, pagination, (k, v) => ({
       denom: fromUtf8(k),
       amount: decodeAmount(v).toString(),
@@ -62,7 +53,7 @@ export function bankQueries(bank: BankKeeper): QueryDef[] {
   };
   return [
     grpcQuery(`${Q}/Balance`, QueryBalanceRequest, QueryBalanceResponse, async (ctx, req) => {
-      addressArg(req.address);
+      addressArg(req.address, "account");
       const denom = denomArg(req.denom);
       const amount = await bank.getBalance(ctx, req.address, denom);
       return { balance: { denom, amount: amount.toString() } };
@@ -76,8 +67,11 @@ export function bankQueries(bank: BankKeeper): QueryDef[] {
       QuerySpendableBalancesRequest,
       QuerySpendableBalancesResponse,
       async (ctx, req) => {
-        const page = await paginate(kv(ctx), balancesPrefix(addressArg(req.address)), req.pagination, (k) =>
-          fromUtf8(k),
+        const page = await paginate(
+          kv(ctx),
+          balancesPrefix(addressArg(req.address, "account")),
+          req.pagination,
+          (k) => fromUtf8(k),
         );
         const spendable = await bank.spendableCoins(ctx, req.address);
         return {
@@ -91,7 +85,7 @@ export function bankQueries(bank: BankKeeper): QueryDef[] {
       QuerySpendableBalanceByDenomRequest,
       QuerySpendableBalanceByDenomResponse,
       async (ctx, req) => {
-        addressArg(req.address);
+        addressArg(req.address, "account");
         const denom = denomArg(req.denom);
         const amount = await bank.spendableCoin(ctx, req.address, denom);
         return { balance: { denom, amount: amount.toString() } };

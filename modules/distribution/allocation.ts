@@ -59,6 +59,7 @@ async function emit(ctx: Context, k: DistributionKeeper): Promise<Coin64[]> {
   const source = moduleAddress(p.source);
   const scheduled = scheduledEmission(p, ctx.block.height);
   const left = await k.bank.getBalance(ctx, source, denom);
+  // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
   const amount = scheduled < left ? scheduled : left;
   if (amount === 0n) return [];
   const coins = [{ denom, amount }];

@@ -23,25 +23,17 @@ import {
 import type { Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { Context } from "../../chain/app/context.ts";
 import { grpcInvalidArgument, grpcNotFound } from "../../chain/app/errors.ts";
-import { grpcQuery, paginateList } from "../../chain/app/grpc.ts";
+import { addressArg, grpcQuery, paginateList } from "../../chain/app/grpc.ts";
 import type { QueryDef } from "../../chain/app/module.ts";
 import { addDecCoins, type DecCoin, decCoinsToWire } from "../../chain/types/dec-coins.ts";
-import { accBytes, accountOf, valBytes } from "../staking/store.ts";
+import { accountOf, VALOPER_PREFIX, valBytes } from "../staking/store.ts";
 import type { DistributionKeeper } from "./keeper.ts";
 import { distributionParamsToWire } from "./params.ts";
 
 const Q = "/cosmos.distribution.v1beta1.Query";
 
-function arg(bytesOf: (a: string) => Uint8Array, a: string, what: string): Uint8Array {
-  if (a === "") throw grpcInvalidArgument(`empty ${what} address`);
-  try {
-    return bytesOf(a);
-  } catch (e) {
-    throw grpcInvalidArgument(`invalid ${what} address: ${(e as Error).message}`);
-  }
-}
-const valArg = (a: string) => arg(valBytes, a, "validator");
-const delArg = (a: string) => arg(accBytes, a, "delegator");
+const valArg = (a: string) => addressArg(a, "validator", VALOPER_PREFIX);
+const delArg = (a: string) => addressArg(a, "delegator");
 
 /** The Query service of cosmos.distribution.v1beta1, as CosmJS's DistributionExtension calls it. */
 export function distributionQueries(k: DistributionKeeper): QueryDef[] {

@@ -2,9 +2,18 @@ import { join } from "node:path";
 import protobuf from "protobufjs";
 
 // cifer.reputation.v1 (proto/cifer/reputation/v1/reputation.proto), encoded with protobufjs.
-const root = protobuf.loadSync(
-  join(import.meta.dirname, "..", "..", "proto", "cifer", "reputation", "v1", "reputation.proto"),
+// The node and the client (client/reputation.ts) share these codecs, as Cosmos chains share generated types.
+export const REPUTATION_PROTO_PATH = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "proto",
+  "cifer",
+  "reputation",
+  "v1",
+  "reputation.proto",
 );
+const root = protobuf.loadSync(REPUTATION_PROTO_PATH);
 const type = (name: string) => root.lookupType(`cifer.reputation.v1.${name}`);
 
 export enum Tier {

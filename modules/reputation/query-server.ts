@@ -1,7 +1,7 @@
 import { grpcInvalidArgument, grpcNotFound } from "../../chain/app/errors.ts";
-import { grpcQuery, paginateList } from "../../chain/app/grpc.ts";
+import { addressArg, grpcQuery, paginateList } from "../../chain/app/grpc.ts";
 import type { QueryDef } from "../../chain/app/module.ts";
-import { valBytes } from "../staking/store.ts";
+import { VALOPER_PREFIX } from "../staking/store.ts";
 import type { ReputationKeeper } from "./keeper.ts";
 import {
   QueryParamsRequest,
@@ -18,11 +18,7 @@ const Q = "/cifer.reputation.v1.Query";
 export function reputationQueries(k: ReputationKeeper): QueryDef[] {
   return [
     grpcQuery(`${Q}/Validator`, QueryValidatorRequest, QueryValidatorResponse, async (ctx, req) => {
-      try {
-        valBytes(req.validatorAddress);
-      } catch (e) {
-        throw grpcInvalidArgument(`invalid validator address: ${(e as Error).message}`);
-      }
+      addressArg(req.validatorAddress, "validator", VALOPER_PREFIX);
       const validator = await k.get(ctx, req.validatorAddress);
       if (!validator) throw grpcNotFound(`no reputation for validator ${req.validatorAddress}`);
       return { validator };

@@ -7,9 +7,8 @@ import {
   QuerySigningInfosResponse,
 } from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import { grpcInvalidArgument, grpcNotFound } from "../../chain/app/errors.ts";
-import { grpcQuery } from "../../chain/app/grpc.ts";
+import { addressArg, grpcQuery } from "../../chain/app/grpc.ts";
 import type { QueryDef } from "../../chain/app/module.ts";
-import { parseAddress } from "../../chain/crypto/address.ts";
 import { VALCONS_PREFIX } from "../staking/store.ts";
 import type { SlashingKeeper } from "./keeper.ts";
 import { paramsToWire } from "./params.ts";
@@ -24,12 +23,7 @@ export function slashingQueries(k: SlashingKeeper): QueryDef[] {
     })),
     grpcQuery(`${Q}/SigningInfo`, QuerySigningInfoRequest, QuerySigningInfoResponse, async (ctx, req) => {
       if (req.consAddress === "") throw grpcInvalidArgument("invalid request");
-      let cons: Uint8Array;
-      try {
-        cons = parseAddress(req.consAddress, VALCONS_PREFIX);
-      } catch (e) {
-        throw grpcInvalidArgument(`invalid consensus address: ${(e as Error).message}`);
-      }
+      const cons = addressArg(req.consAddress, "consensus", VALCONS_PREFIX);
       const info = await k.store.signingInfo(ctx, cons);
       if (!info) throw grpcNotFound(`SigningInfo not found for validator ${req.consAddress}`);
       return { valSigningInfo: info };

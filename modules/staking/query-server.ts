@@ -40,26 +40,18 @@ import {
 } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { Context } from "../../chain/app/context.ts";
 import { grpcInvalidArgument, grpcNotFound } from "../../chain/app/errors.ts";
-import { grpcQuery, paginateList } from "../../chain/app/grpc.ts";
+import { addressArg, grpcQuery, paginateList } from "../../chain/app/grpc.ts";
 import type { QueryDef } from "../../chain/app/module.ts";
 import { Dec } from "../../chain/types/dec.ts";
 import type { StakingKeeper } from "./keeper.ts";
 import { paramsToWire } from "./params.ts";
-import { accBytes, valBytes } from "./store.ts";
+import { VALOPER_PREFIX, valBytes } from "./store.ts";
 import { tokensFromShares } from "./validator.ts";
 
 const Q = "/cosmos.staking.v1beta1.Query";
 
-function arg(bytesOf: (a: string) => Uint8Array, a: string, what: string): Uint8Array {
-  if (a === "") throw grpcInvalidArgument(`${what} address cannot be empty`);
-  try {
-    return bytesOf(a);
-  } catch (e) {
-    throw grpcInvalidArgument(`invalid ${what} address: ${(e as Error).message}`);
-  }
-}
-const valArg = (a: string) => arg(valBytes, a, "validator");
-const delArg = (a: string) => arg(accBytes, a, "delegator");
+const valArg = (a: string) => addressArg(a, "validator", VALOPER_PREFIX);
+const delArg = (a: string) => addressArg(a, "delegator");
 
 export function stakingQueries(k: StakingKeeper): QueryDef[] {
   const { store } = k;

@@ -1,4 +1,5 @@
 /** Runs the `cifer` CLI as a child process, exactly as a user does, and collects its output. */
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 
@@ -60,4 +61,30 @@ export function runCli(args: string[], opts: CliRunOptions): Promise<CliRun> {
     });
     child.stdin.end(opts.input ?? "");
   });
+}
+
+/** A run that succeeded (exit 0); its output in the failure message otherwise. */
+export function assertOk(r: CliRun): CliRun {
+  assert.equal(r.code, 0, `exit ${r.code}; stdout: ${r.stdout}; stderr: ${r.stderr}`);
+  return r;
+}
+
+/**
+ * The CLI's failure policy: a non-zero exit, exactly one "Error: ..." line on stderr, no stack trace.
+ * `offline`: the error came before any network access; `exitCode`: the exact code expected.
+ */
+export function assertOneLineError(
+  r: CliRun,
+  pattern?: RegExp,
+  opts: { exitCode?: number; offline?: boolean } = {},
+): void {
+  assert.notEqual(r.code, 0, `expected a failure, got exit 0; stdout=${r.stdout}`);
+  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+  assert.equal(lines.length, 1, `expected exactly one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0]!, /^Error: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  if (opts.offline)
+    assert.doesNotMatch(r.stderr, /cannot reach the node/, "validated before any network access");
+  if (pattern) assert.match(lines[0]!, pattern);
+  if (opts.exitCode !== undefined) assert.equal(r.code, opts.exitCode, r.stderr);
 }

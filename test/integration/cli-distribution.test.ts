@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { accountFromValoper } from "../../client/addresses.ts";
 import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
 import { VALIDATOR_OPERATOR_HD_BASE } from "../../chain/wiring/genesis-validators.ts";
-import { type CliRun, runCli } from "../helpers/cli.ts";
+import { assertOk, assertOneLineError, runCli } from "../helpers/cli.ts";
 import { TestNode } from "../helpers/node-process.ts";
 
 const CMD_TIMEOUT_MS = 90_000;
@@ -22,19 +22,6 @@ const atomics = (dec: string): bigint => {
   const [int, frac = ""] = dec.split(".");
   return BigInt(int!) * 10n ** 18n + BigInt(frac.padEnd(18, "0").slice(0, 18) || "0");
 };
-
-function ok(r: CliRun): CliRun {
-  assert.equal(r.code, 0, `exit ${r.code}; stdout: ${r.stdout}; stderr: ${r.stderr}`);
-  return r;
-}
-
-function assertOneLineError(r: CliRun, pattern: RegExp): void {
-  assert.notEqual(r.code, 0, `expected a failure; stdout=${r.stdout}`);
-  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^Error: /);
-  assert.match(lines[0]!, pattern);
-}
 
 type TxEvent = { type: string; attributes: { key: string; value: string }[] };
 
@@ -58,11 +45,11 @@ describe("cifer distribution commands against a running node", () => {
   let valoper: string;
 
   const run = (args: string[]) => runCli([...args, "--node", node.url], { timeoutMs: CMD_TIMEOUT_MS });
-  const json = async (...args: string[]) => JSON.parse(ok(await run([...args, "-o", "json"])).stdout);
+  const json = async (...args: string[]) => JSON.parse(assertOk(await run([...args, "-o", "json"])).stdout);
   const tx = (...args: string[]) => run(["tx", ...args, ...kr, "--yes", "-o", "json"]);
   /** Runs a tx that must succeed; returns its events and the fee it paid (from `query tx`). */
   const txOk = async (...args: string[]) => {
-    const res = JSON.parse(ok(await tx(...args)).stdout);
+    const res = JSON.parse(assertOk(await tx(...args)).stdout);
     assert.equal(res.code, 0);
     const found = await json("query", "tx", res.txhash);
     const fee = BigInt(found.fee.amount.find((c: { denom: string }) => c.denom === "ucif")?.amount ?? "0");
@@ -85,7 +72,7 @@ describe("cifer distribution commands against a running node", () => {
       ["dev2", 2],
       ["op", VALIDATOR_OPERATOR_HD_BASE],
     ] as const) {
-      ok(
+      assertOk(
         await runCli(["keys", "add", name, "--recover", "--index", String(index), ...kr], {
           input: DEV_MNEMONIC,
           timeoutMs: CMD_TIMEOUT_MS,
@@ -105,14 +92,14 @@ describe("cifer distribution commands against a running node", () => {
     assert.equal(params.communityTax, "0.020000000000000000");
     assert.equal(params.withdrawAddrEnabled, true);
     assert.match(
-      ok(await run(["query", "distribution", "params"])).stdout,
+      assertOk(await run(["query", "distribution", "params"])).stdout,
       /^community_tax:\s+0\.02 \(2%\)$/m,
     );
     const { pool } = await json("query", "distribution", "community-pool");
     assert.equal(pool[0].denom, "ucif");
     assert.ok(atomics(pool[0].amount) > 0n, "the community tax of every block goes to the pool");
     assert.match(
-      ok(await run(["query", "distribution", "community-pool"])).stdout,
+      assertOk(await run(["query", "distribution", "community-pool"])).stdout,
       /^community_pool:\s+[\d.]+ucif \([\d.]+ CIF\)$/m,
     );
   });
@@ -134,7 +121,7 @@ describe("cifer distribution commands against a running node", () => {
     assert.equal(total.rewards.length, 1);
     assert.equal(total.rewards[0].validatorAddress, valoper);
     assert.equal(total.total[0].denom, "ucif");
-    const text = ok(await run(["query", "distribution", "rewards", devs[0]!.address])).stdout;
+    const text = assertOk(await run(["query", "distribution", "rewards", devs[0]!.address])).stdout;
     assert.match(text, /^VALIDATOR\s+REWARDS\n/);
     assert.match(text, new RegExp(`^${valoper}\\s+[\\d.]+ucif \\([\\d.]+ CIF\\)$`, "m"));
     assert.match(text, /^total: [\d.]+ucif/m);
@@ -161,7 +148,7 @@ describe("cifer distribution commands against a running node", () => {
     );
     assert.ok(outstanding > c0, "outstanding rewards include the delegators' share");
     assert.match(
-      ok(await run(["query", "distribution", "commission", valoper])).stdout,
+      assertOk(await run(["query", "distribution", "commission", valoper])).stdout,
       /^commission:\s+[\d.]+ucif \([\d.]+ CIF\)$/m,
     );
 
@@ -190,7 +177,7 @@ describe("cifer distribution commands against a running node", () => {
 
   test("set-withdraw-addr, then withdraw-all-rewards pays to the withdraw address", async () => {
     assert.equal(
-      ok(await run(["query", "distribution", "withdraw-addr", devs[0]!.address])).stdout.trim(),
+      assertOk(await run(["query", "distribution", "withdraw-addr", devs[0]!.address])).stdout.trim(),
       devs[0]!.address,
     );
     await txOk("distribution", "set-withdraw-addr", devs[2]!.address, "--from", "dev0");

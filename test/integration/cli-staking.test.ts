@@ -15,26 +15,13 @@ import { createEd25519KeyFile } from "../../chain/consensus/priv-validator.ts";
 import { toAddress } from "../../chain/crypto/address.ts";
 import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
 import { VALIDATOR_OPERATOR_HD_BASE } from "../../chain/wiring/genesis-validators.ts";
-import { type CliRun, runCli } from "../helpers/cli.ts";
+import { assertOk, assertOneLineError, type CliRun, runCli } from "../helpers/cli.ts";
 import { TestNode } from "../helpers/node-process.ts";
 
 const CMD_TIMEOUT_MS = 90_000;
 const JAIL_SECONDS = 2;
 /** A well-formed operator address nobody operates. */
 const NO_VALIDATOR = toAddress(new Uint8Array(20), "cifvaloper");
-
-function ok(r: CliRun): CliRun {
-  assert.equal(r.code, 0, `exit ${r.code}; stdout: ${r.stdout}; stderr: ${r.stderr}`);
-  return r;
-}
-
-function assertOneLineError(r: CliRun, pattern: RegExp): void {
-  assert.notEqual(r.code, 0, `expected a failure; stdout=${r.stdout}`);
-  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^Error: /);
-  assert.match(lines[0]!, pattern);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,10 +37,10 @@ describe("cifer staking, slashing and reputation commands against a running node
 
   const run = (args: string[], input = "") =>
     runCli([...args, "--node", node.url], { input, timeoutMs: CMD_TIMEOUT_MS });
-  const json = async (...args: string[]) => JSON.parse(ok(await run([...args, "-o", "json"])).stdout);
+  const json = async (...args: string[]) => JSON.parse(assertOk(await run([...args, "-o", "json"])).stdout);
   const tx = (...args: string[]) => run(["tx", ...args, ...kr, "--yes", "-o", "json"]);
   const txOk = async (...args: string[]) => {
-    const res = JSON.parse(ok(await tx(...args)).stdout);
+    const res = JSON.parse(assertOk(await tx(...args)).stdout);
     assert.equal(res.code, 0);
     assert.match(res.txhash, /^[0-9A-F]{64}$/);
     return res as { txhash: string; height: number };
@@ -79,7 +66,7 @@ describe("cifer staking, slashing and reputation commands against a running node
       ["dev1", 1],
       ["op", VALIDATOR_OPERATOR_HD_BASE],
     ] as const) {
-      ok(
+      assertOk(
         await runCli(["keys", "add", name, "--recover", "--index", String(index), ...kr], {
           input: DEV_MNEMONIC,
           timeoutMs: CMD_TIMEOUT_MS,
@@ -107,11 +94,11 @@ describe("cifer staking, slashing and reputation commands against a running node
     assert.equal(validators[0].consensusPubkey.key, pvk.pub_key.value);
     assert.deepEqual((await json("query", "staking", "validators", "--status", "unbonded")).validators, []);
 
-    const text = ok(await run(["query", "staking", "validators"])).stdout;
+    const text = assertOk(await run(["query", "staking", "validators"])).stdout;
     assert.match(text, /^OPERATOR\s+MONIKER\s+STATUS\s+JAILED\s+TOKENS\s+COMMISSION\n/);
     assert.match(text, /bonded\s+no\s+10000000000ucif \(10000 CIF\)\s+0\.1 \(10%\)/);
 
-    const one = ok(await run(["query", "staking", "validator", valoper])).stdout;
+    const one = assertOk(await run(["query", "staking", "validator", valoper])).stdout;
     assert.match(one, /^operator_address:\s+cifvaloper1/m);
     assert.match(one, /^status:\s+bonded$/m);
     assert.match(one, /^consensus_address:\s+cifvalcons1/m);
@@ -120,14 +107,14 @@ describe("cifer staking, slashing and reputation commands against a running node
     const { pool } = await json("query", "staking", "pool");
     assert.deepEqual(pool, { notBondedTokens: "0", bondedTokens: "10000000000" });
     assert.match(
-      ok(await run(["q", "staking", "pool"])).stdout,
+      assertOk(await run(["q", "staking", "pool"])).stdout,
       /^bonded_tokens:\s+10000000000ucif \(10000 CIF\)$/m,
     );
 
     const { params } = await json("query", "staking", "params");
     assert.equal(params.unbondingTime, "120s");
     assert.equal(params.bondDenom, "ucif");
-    assert.match(ok(await run(["query", "staking", "params"])).stdout, /^unbonding_time:\s+120s$/m);
+    assert.match(assertOk(await run(["query", "staking", "params"])).stdout, /^unbonding_time:\s+120s$/m);
   });
 
   test("delegate: the delegation appears and the validator's shares grow", async () => {
@@ -143,7 +130,7 @@ describe("cifer staking, slashing and reputation commands against a running node
     assert.equal(validator.delegatorShares, "10010000000.000000000000000000");
     assert.equal(validator.tokens, "10010000000");
 
-    const list = ok(await run(["query", "staking", "delegations", devs[0]!.address])).stdout;
+    const list = assertOk(await run(["query", "staking", "delegations", devs[0]!.address])).stdout;
     assert.match(list, /^VALIDATOR\s+SHARES\s+BALANCE\n/);
     assert.match(list, new RegExp(`^${valoper}\\s+10000000\\s+10000000ucif \\(10 CIF\\)$`, "m"));
     assert.match(list, /^total: 10000000ucif \(10 CIF\)$/m);
@@ -166,13 +153,13 @@ describe("cifer staking, slashing and reputation commands against a running node
     const seconds = (Date.parse(entry.completionTime) - Date.parse(block.block.header.time)) / 1000;
     assert.ok(Math.abs(seconds - 120) < 1, `completes ${seconds} s after its block`);
 
-    const text = ok(await run(["query", "staking", "unbonding-delegations", devs[0]!.address])).stdout;
+    const text = assertOk(await run(["query", "staking", "unbonding-delegations", devs[0]!.address])).stdout;
     assert.match(text, new RegExp(`^validator: ${valoper}$`, "m"));
     assert.match(text, /^CREATION HEIGHT\s+COMPLETES AT\s+INITIAL BALANCE\s+BALANCE\n/m);
     assert.match(text, /4000000ucif \(4 CIF\)\s+4000000ucif \(4 CIF\)$/m);
     assert.equal((await json("query", "staking", "pool")).pool.notBondedTokens, "4000000");
     assert.match(
-      ok(await run(["query", "staking", "unbonding-delegations", devs[1]!.address])).stdout,
+      assertOk(await run(["query", "staking", "unbonding-delegations", devs[1]!.address])).stdout,
       /^no unbonding delegations$/m,
     );
   });
@@ -219,7 +206,7 @@ describe("cifer staking, slashing and reputation commands against a running node
       maxChangeRate: "0.010000000000000000",
     });
     assert.equal(v2.description.website, "https://example.org");
-    const text = ok(await run(["query", "staking", "validator", valoper2])).stdout;
+    const text = assertOk(await run(["query", "staking", "validator", valoper2])).stdout;
     valcons2 = /^consensus_address:\s+(cifvalcons1\S+)$/m.exec(text)![1]!;
   });
 
@@ -269,7 +256,7 @@ describe("cifer staking, slashing and reputation commands against a running node
     assert.ok(["1999999", "2000000"].includes(entry.balance), entry.balance);
     assert.ok(Number(entry.redelegationEntry.sharesDst) > 2_000_000, entry.redelegationEntry.sharesDst);
     assert.match(
-      ok(await run(["query", "staking", "redelegations", devs[0]!.address])).stdout,
+      assertOk(await run(["query", "staking", "redelegations", devs[0]!.address])).stdout,
       new RegExp(`^from ${valoper} to ${valoper2}$`, "m"),
     );
     const after = (await json("query", "staking", "delegations", devs[0]!.address)).delegationResponses;
@@ -293,13 +280,13 @@ describe("cifer staking, slashing and reputation commands against a running node
       slashFractionDowntime: "0.010000000000000000",
     });
     assert.match(
-      ok(await run(["query", "slashing", "params"])).stdout,
+      assertOk(await run(["query", "slashing", "params"])).stdout,
       /^min_signed_per_window:\s+0\.5 \(50%\)$/m,
     );
 
     // The node's validator: its signing info by consensus address, by public key and by operator.
     const valcons = /^consensus_address:\s+(\S+)$/m.exec(
-      ok(await run(["query", "staking", "validator", valoper])).stdout,
+      assertOk(await run(["query", "staking", "validator", valoper])).stdout,
     )![1]!;
     const pvk = JSON.parse(readFileSync(join(node.home, "config", "priv_validator_key.json"), "utf8"));
     const byCons = (await json("query", "slashing", "signing-info", valcons)).valSigningInfo;
@@ -317,7 +304,7 @@ describe("cifer staking, slashing and reputation commands against a running node
         arg,
       );
     }
-    const text = ok(await run(["query", "slashing", "signing-infos"])).stdout;
+    const text = assertOk(await run(["query", "slashing", "signing-infos"])).stdout;
     assert.match(text, /^ADDRESS\s+START HEIGHT\s+MISSED\s+JAILED UNTIL\s+TOMBSTONED\n/);
     assert.match(text, new RegExp(`^${valcons}\\s+\\d+\\s+0\\s+-\\s+no$`, "m"));
     const { info } = await json("query", "slashing", "signing-infos");
@@ -336,7 +323,7 @@ describe("cifer staking, slashing and reputation commands against a running node
     assert.equal(one.validatorAddress, valoper);
     const byCons = (await json("query", "reputation", "validator", one.consensusAddress)).validator;
     assert.equal(byCons.validatorAddress, valoper);
-    const text = ok(await run(["query", "reputation", "validator", valoper])).stdout;
+    const text = assertOk(await run(["query", "reputation", "validator", valoper])).stdout;
     assert.match(text, /^reputation:\s+[01](\.\d+)? \(\d+ millionths\)$/m);
     assert.match(text, /^tier:\s+(trusted|normal|initial)$/m);
     const tierName = (mine.tier as string).replace("TIER_", "").toLowerCase();
@@ -352,7 +339,10 @@ describe("cifer staking, slashing and reputation commands against a running node
       "signAlpha",
       "trustedWeightPercent",
     ]);
-    assert.match(ok(await run(["query", "reputation", "params"])).stdout, /^trusted_weight_percent:\s+\d+%/m);
+    assert.match(
+      assertOk(await run(["query", "reputation", "params"])).stdout,
+      /^trusted_weight_percent:\s+\d+%/m,
+    );
     assertOneLineError(
       await run(["query", "reputation", "validator", NO_VALIDATOR]),
       /no reputation for validator/,
@@ -372,7 +362,7 @@ describe("cifer staking, slashing and reputation commands against a running node
       if (res.code === 0 || !/jail period is not over/.test(res.stderr)) break;
       await sleep(1000);
     }
-    const unjailed = JSON.parse(ok(res!).stdout);
+    const unjailed = JSON.parse(assertOk(res!).stdout);
     assert.equal(unjailed.code, 0);
     const { messages } = await json("query", "tx", unjailed.txhash);
     assert.deepEqual(messages, [{ "@type": "/cosmos.slashing.v1beta1.MsgUnjail", validatorAddr: valoper2 }]);

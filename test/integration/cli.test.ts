@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { toAddress } from "../../chain/crypto/address.ts";
 import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
-import { CLI, type CliRun, ROOT, runCli } from "../helpers/cli.ts";
+import { assertOk, assertOneLineError, CLI, type CliRun, ROOT, runCli } from "../helpers/cli.ts";
 
 const CMD_TIMEOUT_MS = 90_000;
 const READY_TIMEOUT_MS = 60_000;
@@ -31,18 +31,6 @@ function freePort(host: string): Promise<number> {
       srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
     });
   });
-}
-
-function assertOneLineError(r: CliRun, pattern: RegExp): void {
-  assert.notEqual(r.code, 0, `expected a failure; stdout=${r.stdout}`);
-  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, pattern);
-}
-
-function ok(r: CliRun): CliRun {
-  assert.equal(r.code, 0, `exit ${r.code}; stderr: ${r.stderr}`);
-  return r;
 }
 
 describe("cifer CLI against a running node", () => {
@@ -68,7 +56,7 @@ describe("cifer CLI against a running node", () => {
     kr = ["--keyring-backend", "test", "--keyring-dir", join(tmp, "keyring")];
     const home = join(tmp, "node");
 
-    const init = ok(
+    const init = assertOk(
       await run([
         "node",
         "init",
@@ -133,21 +121,21 @@ describe("cifer CLI against a running node", () => {
   });
 
   test("status", async () => {
-    const r = ok(await run(q("status", "-o", "json")));
+    const r = assertOk(await run(q("status", "-o", "json")));
     const s = JSON.parse(r.stdout);
     assert.equal(s.chain_id, "cifer-local-1");
     assert.equal(s.moniker, "cli-it");
     assert.ok(s.latest_block_height >= 1);
     assert.match(s.validator_address, /^[0-9A-F]{40}$/);
-    assert.match(ok(await run(q("status"))).stdout, /chain_id:\s+cifer-local-1/);
+    assert.match(assertOk(await run(q("status"))).stdout, /chain_id:\s+cifer-local-1/);
   });
 
   test("keys import of the dev mnemonic (test backend)", async () => {
     const file = join(tmp, "dev.mnemonic");
     writeFileSync(file, `${DEV_MNEMONIC}\n`, { mode: 0o600 });
-    const a = ok(await run(["keys", "import", "dev0", file, ...kr, "-o", "json"]));
+    const a = assertOk(await run(["keys", "import", "dev0", file, ...kr, "-o", "json"]));
     assert.equal(JSON.parse(a.stdout).address, devs[0]!.address);
-    const b = ok(
+    const b = assertOk(
       await run(["keys", "add", "dev1", "--recover", "--index", "1", ...kr, "-o", "json"], DEV_MNEMONIC),
     );
     assert.equal(JSON.parse(b.stdout).address, devs[1]!.address);
@@ -156,13 +144,15 @@ describe("cifer CLI against a running node", () => {
   let sentHash = "";
   test("tx bank send waits for inclusion; balances and tx queries see it", async () => {
     const balance = async (addr: string) => {
-      const r = ok(await run(q("query", "bank", "balances", addr, "--denom", "ucif", "-o", "json")));
+      const r = assertOk(await run(q("query", "bank", "balances", addr, "--denom", "ucif", "-o", "json")));
       return BigInt(JSON.parse(r.stdout).amount);
     };
     const before1 = await balance(devs[1]!.address);
     assert.equal(before1, 1_000_000_000_000n);
 
-    const r = ok(await run(send("dev0", devs[1]!.address, "1.5CIF", "--memo", "cli test", "-o", "json")));
+    const r = assertOk(
+      await run(send("dev0", devs[1]!.address, "1.5CIF", "--memo", "cli test", "-o", "json")),
+    );
     const res = JSON.parse(r.stdout);
     assert.equal(res.code, 0);
     assert.match(res.txhash, /^[0-9A-F]{64}$/);
@@ -170,7 +160,7 @@ describe("cifer CLI against a running node", () => {
     sentHash = res.txhash;
     assert.equal(await balance(devs[1]!.address), before1 + 1_500_000n);
 
-    const tx = JSON.parse(ok(await run(q("query", "tx", sentHash.toLowerCase(), "-o", "json"))).stdout);
+    const tx = JSON.parse(assertOk(await run(q("query", "tx", sentHash.toLowerCase(), "-o", "json"))).stdout);
     assert.equal(tx.txhash, sentHash);
     assert.equal(tx.height, res.height);
     assert.equal(tx.code, 0);
@@ -178,12 +168,12 @@ describe("cifer CLI against a running node", () => {
     assert.equal(tx.messages[0]["@type"], "/cosmos.bank.v1beta1.MsgSend");
     assert.deepEqual(tx.messages[0].amount, [{ denom: "ucif", amount: "1500000" }]);
 
-    const text = ok(await run(q("query", "bank", "balances", devs[1]!.address))).stdout;
+    const text = assertOk(await run(q("query", "bank", "balances", devs[1]!.address))).stdout;
     assert.match(text, /^1000001500000ucif \(1000001\.5 CIF\)$/m);
   });
 
   test("explicit --fees and --gas, sending by key address", async () => {
-    const r = ok(
+    const r = assertOk(
       await run(
         send(
           devs[0]!.address,
@@ -204,7 +194,7 @@ describe("cifer CLI against a running node", () => {
   });
 
   test("query account", async () => {
-    const acc = JSON.parse(ok(await run(q("query", "account", devs[0]!.address, "-o", "json"))).stdout);
+    const acc = JSON.parse(assertOk(await run(q("query", "account", devs[0]!.address, "-o", "json"))).stdout);
     assert.equal(acc.address, devs[0]!.address);
     assert.ok(acc.sequence >= 2);
     assert.ok(acc.pubkey, "the account's public key is set after its first transaction");
@@ -226,7 +216,7 @@ describe("cifer CLI against a running node", () => {
     assertOneLineError(await run(q("query", "tx", "00".repeat(32))), /not found/);
     const stranger = toAddress(new Uint8Array(20).fill(7)); // an address that never received anything
     assertOneLineError(await run(q("query", "account", stranger)), /not found/);
-    assert.match(ok(await run(q("query", "bank", "balances", stranger))).stdout, /no balances/);
+    assert.match(assertOk(await run(q("query", "bank", "balances", stranger))).stdout, /no balances/);
   });
 
   test("the node is still healthy", () => {

@@ -13,7 +13,7 @@ import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
 import { formatCif, parseCoins } from "../../client/amounts.ts";
 import { buildProgram } from "../../client/cli/program.ts";
 import { parseFeeFlags, parseNodeUrl } from "../../client/cli/options.ts";
-import { type CliRun, runCli } from "../helpers/cli.ts";
+import { assertOneLineError, type CliRun, runCli } from "../helpers/cli.ts";
 
 const DEAD_NODE = "http://127.0.0.1:9"; // discard port: nothing answers
 const RUN_TIMEOUT_MS = 60_000;
@@ -24,16 +24,6 @@ function cifer(
   opts: { input?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<CliRun> {
   return runCli(args, { ...opts, env: { CIFER_NODE: DEAD_NODE, ...opts.env }, timeoutMs: RUN_TIMEOUT_MS });
-}
-
-/** The failure policy: non-zero exit, exactly one line on stderr, an "Error: " line, no stack trace. */
-function assertOneLineError(r: CliRun, pattern?: RegExp): void {
-  assert.notEqual(r.code, 0, `expected a failure, got exit 0; stdout=${r.stdout}`);
-  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
-  assert.equal(lines.length, 1, `expected exactly one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^Error: /);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-  if (pattern) assert.match(lines[0]!, pattern);
 }
 
 const recipient = (await devAccounts(2))[1]!.address;
