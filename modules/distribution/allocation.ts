@@ -14,6 +14,7 @@ import {
 } from "../../chain/types/dec-coins.ts";
 import { valBytes } from "../staking/store.ts";
 import { scheduledEmission } from "./emission.ts";
+import { currentOf } from "./f1.ts";
 import { decCoinsString, type DistributionKeeper } from "./keeper.ts";
 
 /**
@@ -37,8 +38,7 @@ export async function allocateTokensToValidator(
     ]),
   );
   store.setCommission(ctx, val, addDecCoins((await store.commission(ctx, val)) ?? [], commission));
-  const cur = await store.current(ctx, val);
-  if (!cur) throw new Error(`no current rewards for ${v.operatorAddress}`);
+  const cur = await currentOf(ctx, store, v);
   store.setCurrent(ctx, val, { ...cur, rewards: addDecCoins(cur.rewards, shared) });
   ctx.events.emit(
     event("rewards", [

@@ -29,6 +29,13 @@ export function initializeValidator(ctx: Context, store: DistributionStore, val:
   store.setOutstanding(ctx, val, []);
 }
 
+/** The current (open) period of a validator, which every bonded validator has from its creation. */
+export async function currentOf(ctx: Context, store: DistributionStore, v: Validator) {
+  const cur = await store.current(ctx, valBytes(v.operatorAddress));
+  if (!cur) throw new F1Error(`no current rewards for ${v.operatorAddress}`);
+  return cur;
+}
+
 async function historicalOf(ctx: Context, store: DistributionStore, val: Uint8Array, period: bigint) {
   const h = await store.historical(ctx, val, period);
   if (!h) throw new F1Error(`no historical rewards for period ${period}`);
@@ -68,8 +75,7 @@ export async function incrementValidatorPeriod(
   v: Validator,
 ): Promise<bigint> {
   const val = valBytes(v.operatorAddress);
-  const cur = await store.current(ctx, val);
-  if (!cur) throw new F1Error(`no current rewards for ${v.operatorAddress}`);
+  const cur = await currentOf(ctx, store, v);
   let ratio: DecCoin[] = [];
   if (tokensOf(v) === 0n) {
     if (cur.rewards.length > 0) {
@@ -99,8 +105,7 @@ export async function initializeDelegation(
   d: Delegation,
 ): Promise<void> {
   const val = valBytes(v.operatorAddress);
-  const cur = await store.current(ctx, val);
-  if (!cur) throw new F1Error(`no current rewards for ${v.operatorAddress}`);
+  const cur = await currentOf(ctx, store, v);
   const previousPeriod = cur.period - 1n;
   await incrementReferenceCount(ctx, store, val, previousPeriod);
   store.setStartingInfo(ctx, val, accBytes(d.delegatorAddress), {
