@@ -1,0 +1,84 @@
+/**
+ * A trainer's local data: a numeric CSV (optionally gzipped), one sample per row, the features then
+ * the integer class label in the last column, no header (the layout of datasets/digits.csv.gz). The
+ * data never leaves the trainer's machine; only trained weights do.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+
+export interface Dataset {
+  /** Row-major features, `count * features` values. */
+  x: Float32Array;
+  /** Class labels 0..classes-1. */
+  y: Int32Array;
+  count: number;
+  features: number;
+}
+
+export class DatasetError extends Error {}
+
+/** Files larger than this are refused (the trainer holds the whole set in memory). */
+export const MAX_DATASET_BYTES = 512 * 1024 * 1024;
+
+export const DIGITS_PATH = new URL("../../datasets/digits.csv.gz", import.meta.url).pathname;
+
+export function parseCsvDataset(text: string, what = "dataset"): Dataset {
+  const rows = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  if (rows.length === 0) throw new DatasetError(`${what}: no rows`);
+  const features = rows[0]!.split(",").length - 1;
+  if (features < 1) throw new DatasetError(`${what}: a row needs at least one feature and a label`);
+  const x = new Float32Array(rows.length * features);
+  const y = new Int32Array(rows.length);
+  rows.forEach((row, i) => {
+    const cells = row.split(",");
+    if (cells.length !== features + 1) {
+      throw new DatasetError(`${what} row ${i + 1}: ${cells.length} columns, expected ${features + 1}`);
+    }
+    for (let j = 0; j < features; j++) {
+      const v = Number(cells[j]);
+      if (cells[j]!.trim() === "" || !Number.isFinite(v)) {
+        throw new DatasetError(`${what} row ${i + 1} column ${j + 1}: not a finite number: ${cells[j]}`);
+      }
+      x[i * features + j] = v;
+    }
+    const label = Number(cells[features]);
+    if (!Number.isInteger(label) || label < 0) {
+      throw new DatasetError(
+        `${what} row ${i + 1}: the label must be an integer >= 0, got ${cells[features]}`,
+      );
+    }
+    y[i] = label;
+  });
+  return { x, y, count: rows.length, features };
+}
+
+export function loadCsvDataset(path: string): Dataset {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw new DatasetError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (size > MAX_DATASET_BYTES)
+    throw new DatasetError(`${path}: ${size} bytes, more than ${MAX_DATASET_BYTES}`);
+  let bytes: Buffer = readFileSync(path);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_DATASET_BYTES });
+    } catch (e) {
+      throw new DatasetError(`${path}: not a valid gzip file: ${(e as Error).message}`);
+    }
+  }
+  return parseCsvDataset(bytes.toString("utf8"), path);
+}
+
+/** The samples at `indices`, in that order. */
+export function subset(d: Dataset, indices: readonly number[]): Dataset {
+  const x = new Float32Array(indices.length * d.features);
+  const y = new Int32Array(indices.length);
+  indices.forEach((src, i) => {
+    x.set(d.x.subarray(src * d.features, (src + 1) * d.features), i * d.features);
+    y[i] = d.y[src]!;
+  });
+  return { x, y, count: indices.length, features: d.features };
+}
