@@ -20,7 +20,7 @@ export class DatasetError extends Error {}
 /** Files larger than this are refused (the trainer holds the whole set in memory). */
 export const MAX_DATASET_BYTES = 512 * 1024 * 1024;
 
-export const DIGITS_PATH = new URL("../../datasets/digits.csv.gz", import.meta.url).pathname;
+export const DIGITS_PATH = new URL("../../test/fixtures/digits.csv.gz", import.meta.url).pathname;
 
 export function parseCsvDataset(text: string, what = "dataset"): Dataset {
   const rows = text.split(/\r?\n/).filter((l) => l.trim() !== "");

@@ -1,0 +1,47 @@
+/** One trainer's model update as the committee fetched it. */
+export interface ModelUpdate {
+  /** The participant's address; the canonical order of updates is by these bytes (UTF-8). */
+  readonly id: string;
+  /** Training samples behind the update (FedAvg weight), a positive integer. */
+  readonly samples: bigint | number;
+  /** The model's weights, one flat array per layer, in the model spec's order. */
+  readonly layers: readonly Float32Array[];
+}
+
+/** The aggregation rules of DESIGN section 8; f is the number of Byzantine updates tolerated. */
+export type AggregationRule =
+  | { readonly kind: "fedavg" }
+  | { readonly kind: "median" }
+  | { readonly kind: "trimmed_mean"; readonly beta: number }
+  | { readonly kind: "krum"; readonly f: number }
+  | { readonly kind: "multikrum"; readonly f: number; readonly m: number }
+  | { readonly kind: "bulyan"; readonly f: number };
+
+export interface AggregationResult {
+  /** The aggregate, one Float32Array per layer, same shape as the inputs. */
+  readonly layers: Float32Array[];
+  /**
+   * Ids of the updates the rule kept, in canonical order: all of them for the coordinate-wise rules
+   * (fedavg, median, trimmed_mean), the chosen ones for krum, multikrum and bulyan.
+   */
+  readonly selected: string[];
+  /** The others, in canonical order: what the chain records as excluded participants. */
+  readonly excluded: string[];
+}
+
+/** Validated updates in canonical order (by id bytes): the only form the rules accept. */
+export interface CanonicalUpdates {
+  readonly ids: readonly string[];
+  /** Sample counts as exact float64 integers, each and their total <= Number.MAX_SAFE_INTEGER. */
+  readonly samples: readonly number[];
+  /** rows[i][l]: layer l of update i. */
+  readonly rows: readonly (readonly Float32Array[])[];
+  /** Length of each layer. */
+  readonly shape: readonly number[];
+}
+
+/** What a rule returns: the aggregate and the canonical indices of the updates it kept, ascending. */
+export interface Selection {
+  layers: Float32Array[];
+  selected: number[];
+}

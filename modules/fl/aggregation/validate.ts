@@ -1,0 +1,126 @@
+import { AggregationError, AggregationErrorCode } from "./errors.ts";
+import type { ModelUpdate } from "./types.ts";
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Checks what every rule relies on, before any arithmetic: at least one update; ids non-empty and
+ * unique (the canonical order is by id, so a repeated id would let input order leak into the
+ * result); sample counts positive integers that stay exact in float64, also when added up; every
+ * update with the first update's layer count and layer lengths; every parameter finite (a NaN
+ * would make sorting and distances meaningless, an infinity would swamp every mean). Returns the
+ * layer lengths.
+ */
+export function validateUpdates(updates: readonly ModelUpdate[]): number[] {
+  if (!Array.isArray(updates) || updates.length === 0) {
+    throw new AggregationError(AggregationErrorCode.NO_UPDATES, "no updates to aggregate");
+  }
+  const shape = layerShape(updates[0]!, 0);
+  const seen = new Set<string>();
+  let total = 0n;
+  for (let i = 0; i < updates.length; i++) {
+    const u = updates[i]!;
+    if (typeof u?.id !== "string" || u.id.length === 0) {
+      throw new AggregationError(
+        { code: AggregationErrorCode.INVALID_ID, index: i },
+        `update ${i}: id must be a non-empty string`,
+      );
+    }
+    if (seen.has(u.id)) {
+      throw new AggregationError(
+        { code: AggregationErrorCode.DUPLICATE_ID, id: u.id },
+        `update id ${u.id} appears more than once`,
+      );
+    }
+    seen.add(u.id);
+    total += sampleCount(u);
+    if (total > MAX_SAFE) {
+      throw new AggregationError(
+        { code: AggregationErrorCode.TOO_MANY_SAMPLES, id: u.id },
+        `total sample count exceeds ${Number.MAX_SAFE_INTEGER}`,
+      );
+    }
+    const layers = layerShape(u, i);
+    if (layers.length !== shape.length) {
+      throw new AggregationError(
+        {
+          code: AggregationErrorCode.SHAPE_MISMATCH,
+          id: u.id,
+          layers: layers.length,
+          expected: shape.length,
+        },
+        `update ${u.id} has ${layers.length} layers, expected ${shape.length}`,
+      );
+    }
+    for (let l = 0; l < shape.length; l++) {
+      if (layers[l] !== shape[l]) {
+        throw new AggregationError(
+          {
+            code: AggregationErrorCode.SHAPE_MISMATCH,
+            id: u.id,
+            layer: l,
+            length: layers[l],
+            expected: shape[l],
+          },
+          `update ${u.id} layer ${l} has ${layers[l]} parameters, expected ${shape[l]}`,
+        );
+      }
+      const at = firstNonFinite(u.layers[l]!);
+      if (at >= 0) {
+        throw new AggregationError(
+          { code: AggregationErrorCode.NON_FINITE, id: u.id, layer: l, offset: at },
+          `update ${u.id} layer ${l} parameter ${at} is ${u.layers[l]![at]}`,
+        );
+      }
+    }
+  }
+  return shape;
+}
+
+function sampleCount(u: ModelUpdate): bigint {
+  const s = u.samples;
+  const ok =
+    (typeof s === "bigint" && s > 0n && s <= MAX_SAFE) ||
+    (typeof s === "number" && Number.isSafeInteger(s) && s > 0);
+  if (!ok) {
+    throw new AggregationError(
+      { code: AggregationErrorCode.INVALID_SAMPLES, id: u.id, samples: String(s) },
+      `update ${u.id}: sample count ${String(s)} is not a positive integer <= ${Number.MAX_SAFE_INTEGER}`,
+    );
+  }
+  return BigInt(s);
+}
+
+function layerShape(u: ModelUpdate, index: number): number[] {
+  const layers = u?.layers;
+  if (!Array.isArray(layers) || !layers.every((l) => l instanceof Float32Array)) {
+    throw new AggregationError(
+      { code: AggregationErrorCode.INVALID_LAYERS, index },
+      `update ${index}: layers must be an array of Float32Array`,
+    );
+  }
+  return layers.map((l) => l.length);
+}
+
+const EXPONENT = 0x7f800000;
+
+/**
+ * Index of the first NaN or infinity, or -1. Both have an all-ones float32 exponent, the largest
+ * exponent there is: the scan keeps the running maximum of the exponent bits (branch-free, two
+ * chains; ~0.4 ns a value, against ~0.75 for a test-and-branch per value) and looks for the index
+ * only when that maximum is all ones.
+ */
+export function firstNonFinite(a: Float32Array): number {
+  const bits = new Int32Array(a.buffer, a.byteOffset, a.length);
+  let m0 = 0;
+  let m1 = 0;
+  const even = bits.length & ~1;
+  for (let i = 0; i < even; i += 2) {
+    m0 = Math.max(m0, bits[i]! & EXPONENT);
+    m1 = Math.max(m1, bits[i + 1]! & EXPONENT);
+  }
+  if (even < bits.length) m0 = Math.max(m0, bits[even]! & EXPONENT);
+  if (Math.max(m0, m1) !== EXPONENT) return -1;
+  for (let i = 0; i < bits.length; i++) if ((bits[i]! & EXPONENT) === EXPONENT) return i;
+  return -1;
+}
