@@ -28,6 +28,12 @@ export {
 } from "./reputation.ts";
 export { ciferRegistryTypes, createCiferRegistry } from "./registry.ts";
 export {
+  type FlExtension,
+  FlRule,
+  FlTaskStatus,
+  setupFlExtension,
+} from "./fl/query.ts";
+export {
   BASE_DENOM,
   DEFAULT_GAS_PRICE,
   DISPLAY_DECIMALS,

@@ -20,6 +20,11 @@ export interface BlockInfo {
    * modules that punish it (staking, reputation) in their begin-block hook.
    */
   misbehavior?: Misbehavior[];
+  /**
+   * Hash of the previous block (the header's last_block_id; empty for the first block): the only
+   * randomness the state machine may use, as seeds (fl committees).
+   */
+  lastBlockHash?: Uint8Array;
   /** Consensus address of the block's proposer (20 bytes). */
   proposerAddress?: Uint8Array;
   /**

@@ -54,6 +54,7 @@ export const blockInfoOf = (chainId: string, b: Block): BlockInfo => ({
   height: b.header.height,
   timeSeconds: b.header.time.seconds,
   timeNanos: b.header.time.nanos,
+  lastBlockHash: b.header.lastBlockId.hash,
 });
 
 /** ABCI's decided_last_commit: the previous block's signers, over the set that decided it. */

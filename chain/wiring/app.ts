@@ -12,6 +12,9 @@ import { StakingModule } from "../../modules/staking/module.ts";
 import { BONDED_POOL, NOT_BONDED_POOL } from "../../modules/staking/params.ts";
 import { DistributionModule } from "../../modules/distribution/module.ts";
 import { DISTRIBUTION_MODULE } from "../../modules/distribution/params.ts";
+import { FlModule } from "../../modules/fl/module.ts";
+import { FL_MODULE } from "../../modules/fl/params.ts";
+import { slash } from "../../modules/staking/slash.ts";
 import { DENOM, MODULE_ACCOUNTS, TOTAL_SUPPLY_UCIF } from "./genesis.ts";
 
 export interface AppWiringOptions {
@@ -33,6 +36,7 @@ export function createApp(o: AppWiringOptions): App {
       BONDED_POOL,
       NOT_BONDED_POOL,
       DISTRIBUTION_MODULE,
+      FL_MODULE,
       ...MODULE_ACCOUNTS.map((m) => m.name),
     ].map(moduleAddress),
     listAccounts: (ctx) => auth.addresses(ctx),
@@ -68,18 +72,35 @@ export function createApp(o: AppWiringOptions): App {
     chainId: o.chainId,
     feeDenom: DENOM,
   });
+  const reputation = new ReputationModule(staking.keeper);
+  // fl reads validators and reputation to draw committees, slashes through staking, and sends the
+  // deposits of failed disputes to distribution's community pool.
+  const fl = new FlModule(
+    {
+      bondDenom: async (ctx) => (await staking.keeper.params(ctx)).bondDenom,
+      validators: (ctx) => store.validators(ctx),
+      validator: (ctx, val) => store.validator(ctx, val),
+      slash: (ctx, cons, height, power, fraction) =>
+        slash(ctx, staking.keeper, cons, height, power, fraction),
+    },
+    bank.keeper,
+    reputation.keeper,
+    distribution.keeper,
+  );
   // genutil last: its genesis transactions run once every other module's genesis is in place.
   return new App({
     chainId: o.chainId,
     modules: [
       auth,
       bank,
-      new ReputationModule(staking.keeper),
+      reputation,
       staking,
       // The SDK's BeginBlock order: distribution (rewards for the last commit), then slashing
       // (liveness), then evidence (in slashing here).
       distribution,
       new SlashingModule(staking.keeper),
+      // After slashing: a validator jailed in this BeginBlock is not drawn into a committee.
+      fl,
       new GenutilModule(),
     ],
     ante,

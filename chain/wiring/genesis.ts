@@ -14,9 +14,13 @@ import {
   DEFAULT_EMISSION_PARAMS,
   DISTRIBUTION_MODULE,
 } from "../../modules/distribution/params.ts";
+import { DEFAULT_FL_PARAMS, FL_MODULE, flParamsToJson } from "../../modules/fl/params.ts";
 
-/** Module accounts that start empty: staking's pools, and distribution's (rewards, community pool). */
-const EMPTY_MODULE_ACCOUNTS = [BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION_MODULE];
+/**
+ * Module accounts that start empty: staking's pools, distribution's (rewards, community pool) and
+ * fl's (reward pools in escrow, dispute deposits).
+ */
+const EMPTY_MODULE_ACCOUNTS = [BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION_MODULE, FL_MODULE];
 
 export const DEFAULT_CHAIN_ID = "cifer-local-1";
 export const DENOM = "ucif";
@@ -265,6 +269,7 @@ export function buildGenesis(o: {
           decay_period_blocks: DEFAULT_EMISSION_PARAMS.decayPeriodBlocks.toString(),
         },
       },
+      fl: { params: flParamsToJson(DEFAULT_FL_PARAMS), tasks: [] },
       ...o.appState,
     },
   };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { App, TxResult } from "../../chain/app/app.ts";
 import type { BlockInfo } from "../../chain/app/context.ts";
 import { generateEd25519 } from "../../chain/crypto/ed25519.ts";
+import { sha256, utf8 } from "../../chain/crypto/hash.ts";
 import { parseGenesisDoc } from "../../chain/genesis/genesis-doc.ts";
 import { STATE_PREFIX, stateOps } from "../../chain/state/prefixes.ts";
 import { LevelDB } from "../../chain/store/level-db.ts";
@@ -91,6 +92,16 @@ export class AppHarness {
 /** One second per block, so times in tests are heights. */
 export const HARNESS_GENESIS_SECONDS = 1_767_225_600n;
 
+/** A stand-in for the previous block's hash (the seed of fl committees), different at every height. */
+export const harnessLastBlockHash = (height: bigint) =>
+  height <= 1n ? new Uint8Array() : sha256(utf8(`harness block ${height - 1n}`));
+
 function info(height: bigint): BlockInfo {
-  return { chainId: CHAIN_ID, height, timeSeconds: HARNESS_GENESIS_SECONDS + height, timeNanos: 0 };
+  return {
+    chainId: CHAIN_ID,
+    height,
+    timeSeconds: HARNESS_GENESIS_SECONDS + height,
+    timeNanos: 0,
+    lastBlockHash: harnessLastBlockHash(height),
+  };
 }

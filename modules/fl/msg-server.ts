@@ -1,0 +1,140 @@
+import { SdkCode, sdkError } from "../../chain/app/errors.ts";
+import type { MsgDef } from "../../chain/app/module.ts";
+import { parseAddress } from "../../chain/crypto/address.ts";
+import { submitAggregate } from "./aggregate.ts";
+import { HASH_RE, parseCid } from "./cid.ts";
+import { openDispute } from "./dispute.ts";
+import { FlCode, flError } from "./errors.ts";
+import type { FlKeeper } from "./keeper.ts";
+import {
+  encode,
+  type FlCodec,
+  MsgCancelTask,
+  MsgCancelTaskResponse,
+  MsgCreateTask,
+  MsgCreateTaskResponse,
+  MsgJoinTask,
+  MsgJoinTaskResponse,
+  MsgOpenDispute,
+  MsgOpenDisputeResponse,
+  MsgSubmitAggregate,
+  MsgSubmitAggregateResponse,
+  MsgSubmitUpdate,
+  MsgSubmitUpdateResponse,
+} from "./proto.ts";
+
+/** An account address field: empty or malformed is InvalidAddress, as the SDK's ValidateBasic says. */
+function address(a: string, what: string): void {
+  if (a === "") throw sdkError(SdkCode.InvalidAddress, `${what} address is empty`);
+  try {
+    parseAddress(a);
+  } catch (e) {
+    throw sdkError(SdkCode.InvalidAddress, `invalid ${what} address: ${(e as Error).message}`);
+  }
+}
+
+function cid(c: string, what: string): string {
+  const parsed = parseCid(c);
+  if ("error" in parsed) throw flError(FlCode.InvalidCid, `${what}: ${parsed.error}`);
+  return parsed.digestHex;
+}
+
+/** Most participants one report may exclude: far above any task's, well below what a tx can carry. */
+const MAX_EXCLUDED = 10_000;
+
+function def<T>(
+  c: FlCodec<T>,
+  res: FlCodec<never>,
+  signer: (m: T) => string,
+  validateBasic: (m: T) => void,
+  handle: (ctx: Parameters<MsgDef<T>["handle"]>[0], m: T) => Promise<unknown>,
+  response: (out: unknown) => unknown = () => ({}),
+): MsgDef<T> {
+  return {
+    typeUrl: c.typeUrl,
+    decode: (b) => c.decode(b),
+    signers: (m) => [signer(m)],
+    validateBasic,
+    async handle(ctx, m) {
+      const out = await handle(ctx, m);
+      return { typeUrl: res.typeUrl, value: encode(res, response(out) as never) };
+    },
+  };
+}
+
+/** The Msg service of cifer.fl.v1. Stateless checks here; the rest (params, state) in the keeper. */
+export function flMsgs(k: FlKeeper): MsgDef<never>[] {
+  return [
+    def(
+      MsgCreateTask,
+      MsgCreateTaskResponse as FlCodec<never>,
+      (m) => m.owner,
+      (m) => {
+        address(m.owner, "owner");
+        cid(m.genesisWeightsCid, "genesis weights");
+      },
+      (ctx, m) => k.createTask(ctx, m),
+      (id) => ({ taskId: id }),
+    ),
+    def(
+      MsgJoinTask,
+      MsgJoinTaskResponse as FlCodec<never>,
+      (m) => m.participant,
+      (m) => address(m.participant, "participant"),
+      (ctx, m) => k.joinTask(ctx, m.participant, m.taskId),
+    ),
+    def(
+      MsgSubmitUpdate,
+      MsgSubmitUpdateResponse as FlCodec<never>,
+      (m) => m.participant,
+      (m) => {
+        address(m.participant, "participant");
+        cid(m.cid, "update");
+      },
+      (ctx, m) => k.submitUpdate(ctx, m),
+    ),
+    def(
+      MsgSubmitAggregate,
+      MsgSubmitAggregateResponse as FlCodec<never>,
+      (m) => m.validator,
+      (m) => {
+        address(m.validator, "validator");
+        const digest = cid(m.cid, "aggregate");
+        if (!HASH_RE.test(m.hash))
+          throw flError(
+            FlCode.InvalidHash,
+            `hash must be 64 lower-case hex digits (sha256), got ${JSON.stringify(m.hash.slice(0, 80))}`,
+          );
+        if (m.hash !== digest)
+          throw flError(FlCode.HashMismatch, `hash ${m.hash} is not the digest of cid ${m.cid}`);
+        if (m.excluded.length > MAX_EXCLUDED)
+          throw flError(FlCode.InvalidExcluded, `more than ${MAX_EXCLUDED} excluded participants`);
+        const seen = new Set<string>();
+        for (const a of m.excluded) {
+          try {
+            parseAddress(a);
+          } catch (e) {
+            throw flError(FlCode.InvalidExcluded, `excluded participant: ${(e as Error).message}`);
+          }
+          if (seen.has(a)) throw flError(FlCode.InvalidExcluded, `${a} is excluded twice`);
+          seen.add(a);
+        }
+      },
+      (ctx, m) => submitAggregate(ctx, k, m),
+    ),
+    def(
+      MsgOpenDispute,
+      MsgOpenDisputeResponse as FlCodec<never>,
+      (m) => m.opener,
+      (m) => address(m.opener, "opener"),
+      (ctx, m) => openDispute(ctx, k, m),
+    ),
+    def(
+      MsgCancelTask,
+      MsgCancelTaskResponse as FlCodec<never>,
+      (m) => m.owner,
+      (m) => address(m.owner, "owner"),
+      (ctx, m) => k.cancelTask(ctx, m.owner, m.taskId),
+    ),
+  ] as MsgDef<never>[];
+}

@@ -1,0 +1,456 @@
+import { join } from "node:path";
+import protobuf from "protobufjs";
+
+// cifer.fl.v1 (proto/cifer/fl/v1/*.proto), encoded with protobufjs. The node, the client Registry and
+// the tests share these codecs, as Cosmos chains and clients share generated types.
+//
+// One generic codec maps a protobufjs type to plain TypeScript objects by reflection: 64-bit integers
+// are bigint, 32-bit ones number, bytes Uint8Array, enums their numbers, absent messages undefined.
+// Its shape ({encode, decode, fromPartial}) is what @cosmjs/proto-signing's GeneratedType and
+// chain/app/grpc.ts expect, so unmodified CosmJS can sign every cifer.fl.v1 message.
+
+export const FL_PROTO_DIR = join(import.meta.dirname, "..", "..", "proto");
+export const FL_PROTO_FILES = ["types", "tx", "query"].map((f) =>
+  join(FL_PROTO_DIR, "cifer", "fl", "v1", `${f}.proto`),
+);
+
+const root = new protobuf.Root();
+root.resolvePath = (_origin, target) => (target.startsWith("/") ? target : join(FL_PROTO_DIR, target));
+root.loadSync(FL_PROTO_FILES);
+root.resolveAll();
+
+const LONGS = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
+const NUMBERS = new Set(["int32", "uint32", "sint32", "fixed32", "sfixed32", "double", "float"]);
+
+function scalarDefault(f: protobuf.Field): unknown {
+  if (f.resolvedType instanceof protobuf.Type) return undefined;
+  if (f.resolvedType instanceof protobuf.Enum) return 0;
+  if (LONGS.has(f.type)) return 0n;
+  if (NUMBERS.has(f.type)) return 0;
+  if (f.type === "bool") return false;
+  if (f.type === "bytes") return new Uint8Array();
+  return "";
+}
+
+/** One value of a field, from anything a caller may hand in (fromPartial) to its TypeScript form. */
+function normalise(f: protobuf.Field, v: unknown): unknown {
+  if (v === undefined || v === null) return scalarDefault(f);
+  if (f.resolvedType instanceof protobuf.Type) return partial(f.resolvedType, v as Record<string, unknown>);
+  if (LONGS.has(f.type)) return BigInt(v as bigint | number | string);
+  if (f.type === "bytes") return v instanceof Uint8Array ? v : Uint8Array.from(v as number[]);
+  return v;
+}
+
+/** Every field present, with its default when absent (the Telescope fromPartial contract). */
+function partial(t: protobuf.Type, o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of t.fieldsArray) {
+    const v = o[f.name];
+    out[f.name] = f.repeated
+      ? ((v as unknown[] | undefined) ?? []).map((x) => normalise(f, x))
+      : normalise(f, v);
+  }
+  return out;
+}
+
+/** A proto3 default, which canonical encoders (Go, Telescope) leave out of the wire. */
+const isDefault = (v: unknown) =>
+  v === 0 ||
+  v === 0n ||
+  v === "" ||
+  v === false ||
+  (v instanceof Uint8Array && v.length === 0) ||
+  (Array.isArray(v) && v.length === 0);
+
+/**
+ * TypeScript form to what protobufjs' fromObject takes: 64-bit integers as decimal strings, defaults
+ * left out so the bytes are canonical proto3 (the same a Go or Telescope encoder writes).
+ */
+function toWire(t: protobuf.Type, o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of t.fieldsArray) {
+    const v = o[f.name];
+    if (v === undefined || v === null || isDefault(v)) continue;
+    const one = (x: unknown): unknown => {
+      if (f.resolvedType instanceof protobuf.Type)
+        return toWire(f.resolvedType, x as Record<string, unknown>);
+      if (LONGS.has(f.type)) return (x as bigint).toString();
+      return x;
+    };
+    out[f.name] = f.repeated ? (v as unknown[]).map(one) : one(v);
+  }
+  return out;
+}
+
+const TO_OBJECT: protobuf.IConversionOptions = {
+  longs: String,
+  enums: Number,
+  bytes: Array,
+  defaults: true,
+  arrays: true,
+};
+
+export interface FlCodec<T> {
+  readonly typeUrl: string;
+  encode(message: T, writer?: protobuf.Writer): protobuf.Writer;
+  decode(input: Uint8Array | protobuf.Reader, length?: number): T;
+  fromPartial(object: Partial<T> | Record<string, unknown>): T;
+}
+
+export function codec<T>(name: string): FlCodec<T> {
+  const t = root.lookupType(`cifer.fl.v1.${name}`);
+  return {
+    typeUrl: `/cifer.fl.v1.${name}`,
+    encode: (m, writer) => t.encode(t.fromObject(toWire(t, m as Record<string, unknown>)), writer),
+    decode: (input, length) =>
+      partial(t, t.toObject(t.decode(input, length), TO_OBJECT) as Record<string, unknown>) as T,
+    fromPartial: (o) => partial(t, o as Record<string, unknown>) as T,
+  };
+}
+
+/** Encodes a message to bytes. */
+export const encode = <T>(c: FlCodec<T>, m: T): Uint8Array => c.encode(m).finish();
+
+// ---- enums ------------------------------------------------------------------------------------
+
+export enum Rule {
+  Unspecified = 0,
+  FedAvg = 1,
+  Median = 2,
+  TrimmedMean = 3,
+  Krum = 4,
+  MultiKrum = 5,
+  Bulyan = 6,
+  Trust = 7,
+}
+
+export const RULE_NAMES: Record<Rule, string> = {
+  [Rule.Unspecified]: "unspecified",
+  [Rule.FedAvg]: "fedavg",
+  [Rule.Median]: "median",
+  [Rule.TrimmedMean]: "trimmed_mean",
+  [Rule.Krum]: "krum",
+  [Rule.MultiKrum]: "multikrum",
+  [Rule.Bulyan]: "bulyan",
+  [Rule.Trust]: "trust",
+};
+
+export enum TaskStatus {
+  Unspecified = 0,
+  Open = 1,
+  Running = 2,
+  Finished = 3,
+  Failed = 4,
+  Cancelled = 5,
+}
+
+export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {
+  [TaskStatus.Unspecified]: "unspecified",
+  [TaskStatus.Open]: "open",
+  [TaskStatus.Running]: "running",
+  [TaskStatus.Finished]: "finished",
+  [TaskStatus.Failed]: "failed",
+  [TaskStatus.Cancelled]: "cancelled",
+};
+
+export enum RoundStatus {
+  Unspecified = 0,
+  Collecting = 1,
+  Aggregating = 2,
+  Final = 3,
+  Paid = 4,
+  Failed = 5,
+  Cancelled = 6,
+}
+
+export enum StageStatus {
+  Unspecified = 0,
+  Waiting = 1,
+  Aggregating = 2,
+  Final = 3,
+  Failed = 4,
+}
+
+export enum DisputeStatus {
+  None = 0,
+  Open = 1,
+  Upheld = 2,
+  Rejected = 3,
+  Inconclusive = 4,
+}
+
+// ---- state ------------------------------------------------------------------------------------
+
+export interface Coin {
+  denom: string;
+  amount: string;
+}
+
+export interface RuleParams {
+  f: number;
+  m: number;
+  betaPpm: number;
+}
+
+export interface FlParamsWire {
+  maxModelSpecBytes: bigint;
+  maxParamCount: bigint;
+  maxParticipants: number;
+  maxRounds: number;
+  minRoundBlocks: bigint;
+  maxRoundBlocks: bigint;
+  maxCommitteeSize: number;
+  maxSubgroups: number;
+  maxSamples: bigint;
+  aggregateBlocks: bigint;
+  maxExtensions: number;
+  maxAttempts: number;
+  disputeBlocks: bigint;
+  disputeDeposit: string;
+  slashFractionPpm: number;
+  committeeFeePpm: number;
+}
+
+export interface Task {
+  id: bigint;
+  owner: string;
+  genesisWeightsCid: string;
+  rewardPool: Coin | undefined;
+  rounds: number;
+  roundBlocks: bigint;
+  minParticipants: number;
+  maxParticipants: number;
+  rule: Rule;
+  ruleParams: RuleParams | undefined;
+  committeeSize: number;
+  subgroupSize: number;
+  paramCount: bigint;
+  updateBytes: bigint;
+  status: TaskStatus;
+  currentRound: number;
+  participantCount: number;
+  escrow: string;
+  paid: string;
+  refunded: string;
+  heldDeposits: string;
+  globalModelCid: string;
+  createdHeight: bigint;
+  endedHeight: bigint;
+  nextWake: bigint;
+}
+
+export interface Round {
+  taskId: bigint;
+  round: number;
+  status: RoundStatus;
+  startHeight: bigint;
+  deadline: bigint;
+  extensions: number;
+  updateCount: number;
+  totalSamples: bigint;
+  subgroupCount: number;
+  finalHeight: bigint;
+  disputeEnd: bigint;
+  aggregateCid: string;
+  aggregateHash: string;
+  budget: string;
+  paidTrainers: string;
+  paidCommittee: string;
+}
+
+export interface CommitteeMember {
+  validator: string;
+  power: bigint;
+}
+
+export interface Report {
+  validator: string;
+  cid: string;
+  hash: string;
+  excluded: string[];
+  height: bigint;
+}
+
+export interface Dispute {
+  status: DisputeStatus;
+  opener: string;
+  deposit: string;
+  openedHeight: bigint;
+  deadline: bigint;
+  committee: CommitteeMember[];
+  reports: Report[];
+  resultHash: string;
+}
+
+export interface Stage {
+  taskId: bigint;
+  round: number;
+  index: number;
+  status: StageStatus;
+  attempt: number;
+  committee: CommitteeMember[];
+  aggregateDeadline: bigint;
+  reports: Report[];
+  updateCount: number;
+  samples: bigint;
+  aggregateCid: string;
+  aggregateHash: string;
+  excluded: string[];
+  acceptedSamples: bigint;
+  agreed: string[];
+  finalHeight: bigint;
+  dispute: Dispute | undefined;
+}
+
+export interface Update {
+  taskId: bigint;
+  round: number;
+  participant: string;
+  cid: string;
+  sizeBytes: bigint;
+  samples: bigint;
+  height: bigint;
+  subgroup: number;
+}
+
+export interface Participant {
+  taskId: bigint;
+  address: string;
+  joinedHeight: bigint;
+  updates: number;
+  earned: string;
+}
+
+export interface PageRequest {
+  key: Uint8Array;
+  offset: bigint;
+  limit: bigint;
+  countTotal: boolean;
+  reverse: boolean;
+}
+
+export interface PageResponse {
+  nextKey: Uint8Array;
+  total: bigint;
+}
+
+export const ParamsCodec = codec<FlParamsWire>("Params");
+export const TaskCodec = codec<Task>("Task");
+export const RoundCodec = codec<Round>("Round");
+export const StageCodec = codec<Stage>("Stage");
+export const UpdateCodec = codec<Update>("Update");
+export const ParticipantCodec = codec<Participant>("Participant");
+
+// ---- messages ---------------------------------------------------------------------------------
+
+export interface MsgCreateTask {
+  owner: string;
+  modelSpec: string;
+  genesisWeightsCid: string;
+  rewardPool: Coin | undefined;
+  rounds: number;
+  roundBlocks: bigint;
+  minParticipants: number;
+  maxParticipants: number;
+  rule: Rule;
+  ruleParams: RuleParams | undefined;
+  committeeSize: number;
+  subgroupSize: number;
+}
+
+export interface MsgJoinTask {
+  participant: string;
+  taskId: bigint;
+}
+
+export interface MsgSubmitUpdate {
+  participant: string;
+  taskId: bigint;
+  round: number;
+  cid: string;
+  sizeBytes: bigint;
+  samples: bigint;
+}
+
+export interface MsgSubmitAggregate {
+  validator: string;
+  taskId: bigint;
+  round: number;
+  subgroup: number;
+  attempt: number;
+  cid: string;
+  hash: string;
+  excluded: string[];
+  dispute: boolean;
+}
+
+export interface MsgOpenDispute {
+  opener: string;
+  taskId: bigint;
+  round: number;
+  subgroup: number;
+}
+
+export interface MsgCancelTask {
+  owner: string;
+  taskId: bigint;
+}
+
+// biome-ignore lint/complexity/noBannedTypes: empty protobuf responses
+type Empty = {};
+
+export const MsgCreateTask = codec<MsgCreateTask>("MsgCreateTask");
+export const MsgCreateTaskResponse = codec<{ taskId: bigint }>("MsgCreateTaskResponse");
+export const MsgJoinTask = codec<MsgJoinTask>("MsgJoinTask");
+export const MsgJoinTaskResponse = codec<Empty>("MsgJoinTaskResponse");
+export const MsgSubmitUpdate = codec<MsgSubmitUpdate>("MsgSubmitUpdate");
+export const MsgSubmitUpdateResponse = codec<Empty>("MsgSubmitUpdateResponse");
+export const MsgSubmitAggregate = codec<MsgSubmitAggregate>("MsgSubmitAggregate");
+export const MsgSubmitAggregateResponse = codec<Empty>("MsgSubmitAggregateResponse");
+export const MsgOpenDispute = codec<MsgOpenDispute>("MsgOpenDispute");
+export const MsgOpenDisputeResponse = codec<Empty>("MsgOpenDisputeResponse");
+export const MsgCancelTask = codec<MsgCancelTask>("MsgCancelTask");
+export const MsgCancelTaskResponse = codec<Empty>("MsgCancelTaskResponse");
+
+/** Every cifer.fl.v1 message, [type URL, codec], for the client Registry. */
+export const FL_MSG_TYPES = [
+  MsgCreateTask,
+  MsgJoinTask,
+  MsgSubmitUpdate,
+  MsgSubmitAggregate,
+  MsgOpenDispute,
+  MsgCancelTask,
+].map((c) => [c.typeUrl, c] as const);
+
+// ---- queries ----------------------------------------------------------------------------------
+
+export const QueryParamsRequest = codec<Empty>("QueryParamsRequest");
+export const QueryParamsResponse = codec<{ params: FlParamsWire | undefined }>("QueryParamsResponse");
+export const QueryTaskRequest = codec<{ taskId: bigint }>("QueryTaskRequest");
+export const QueryTaskResponse = codec<{ task: Task | undefined; modelSpec: string }>("QueryTaskResponse");
+export const QueryTasksRequest = codec<{ status: TaskStatus; pagination: PageRequest | undefined }>(
+  "QueryTasksRequest",
+);
+export const QueryTasksResponse = codec<{ tasks: Task[]; pagination: PageResponse | undefined }>(
+  "QueryTasksResponse",
+);
+export const QueryRoundRequest = codec<{ taskId: bigint; round: number }>("QueryRoundRequest");
+export const QueryRoundResponse = codec<{ round: Round | undefined; stages: Stage[] }>("QueryRoundResponse");
+export const QueryUpdatesRequest = codec<{
+  taskId: bigint;
+  round: number;
+  pagination: PageRequest | undefined;
+}>("QueryUpdatesRequest");
+export const QueryUpdatesResponse = codec<{ updates: Update[]; pagination: PageResponse | undefined }>(
+  "QueryUpdatesResponse",
+);
+export const QueryParticipantsRequest = codec<{ taskId: bigint; pagination: PageRequest | undefined }>(
+  "QueryParticipantsRequest",
+);
+export const QueryParticipantsResponse = codec<{
+  participants: Participant[];
+  pagination: PageResponse | undefined;
+}>("QueryParticipantsResponse");
+
+/** The index of a round's root stage, which aggregates its subgroups' aggregates (sorts last). */
+export const ROOT_STAGE = 0xffff_ffff;
