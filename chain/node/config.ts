@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { DEFAULT_ENGINE_TIMEOUTS } from "../consensus/engine/timeouts.ts";
 import type { TimeoutConfig } from "../consensus/engine/types.ts";
 import { type GasPrice, parseGasPrices } from "../types/gas-price.ts";
-import { arr, type JsonObject, obj, optional, str, uint } from "../types/json.ts";
+import { arr, bool, type JsonObject, obj, optional, str, uint } from "../types/json.ts";
 
 /**
  * Node-local settings (config/config.json). JSON rather than CometBFT's TOML: one strict parser with
@@ -31,7 +31,38 @@ export interface NodeConfig {
   };
   consensus: ConsensusTimeouts & { blockIntervalMs: number };
   app: { minimumGasPrices: GasPrice[]; minimumGasPricesText: string };
+  blobs: BlobsConfig;
 }
+
+/** The blob store and its HTTP and P2P service (chain/blobs). */
+export interface BlobsConfig {
+  /** Off: no store, no /blobs routes, and the blob channel is not offered to peers. */
+  enabled: boolean;
+  maxBlobBytes: number;
+  /** Unpinned blobs are evicted, least recently used first, to stay within this. */
+  maxStoreBytes: number;
+  /** Bound on fetching a missing blob from peers for a GET. */
+  fetchTimeoutMs: number;
+  /** A peer silent this long during a fetch is given up on for the next one. */
+  peerTimeoutMs: number;
+  maxConcurrentFetches: number;
+  maxConcurrentUploads: number;
+  /** Per-IP upload byte rate (token bucket); 0 disables the quota. */
+  uploadBytesPerSecond: number;
+  /** The bucket's size: at least max_blob_bytes, or the largest blobs could never be uploaded. */
+  uploadBurstBytes: number;
+}
+
+const MiB = 1024 * 1024;
+export const DEFAULT_BLOBS = {
+  max_blob_bytes: 64 * MiB,
+  max_store_bytes: 8 * 1024 * MiB,
+  fetch_timeout_ms: 30_000,
+  peer_timeout_ms: 5_000,
+  max_concurrent_fetches: 4,
+  max_concurrent_uploads: 8,
+  upload_bytes_per_second: 0,
+} as const;
 
 /** Round timeouts of the consensus engine (CometBFT's timeout_* settings); block_interval_ms is timeout_commit. */
 export type ConsensusTimeouts = Omit<TimeoutConfig, "commitMs" | "gossipMs">;
@@ -79,6 +110,7 @@ export function defaultConfigJson(o: {
       timeout_precommit_delta_ms: DEFAULT_TIMEOUTS.precommitDeltaMs,
     },
     app: { minimum_gas_prices: "0.0025ucif" },
+    blobs: { enabled: true, ...DEFAULT_BLOBS, upload_burst_bytes: DEFAULT_BLOBS.max_blob_bytes },
   };
 }
 
@@ -104,6 +136,7 @@ export function parseConfig(json: unknown): NodeConfig {
     const mp = obj(c.mempool ?? {}, "mempool");
     const cs = obj(c.consensus ?? {}, "consensus");
     const app = obj(c.app ?? {}, "app");
+    const blobs = parseBlobs(obj(c.blobs ?? {}, "blobs"));
     const logLevel = optional(c.log_level, (v) => str(v, "log_level"), "info") as LogLevel;
     if (!LEVELS.includes(logLevel)) throw new ConfigError(`log_level: one of ${LEVELS.join(", ")}`);
     const gasText = optional(app.minimum_gas_prices, (v) => str(v, "app.minimum_gas_prices"), "0.0025ucif");
@@ -170,11 +203,64 @@ export function parseConfig(json: unknown): NodeConfig {
         ),
       },
       app: { minimumGasPrices, minimumGasPricesText: gasText },
+      blobs,
     };
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError((e as Error).message);
   }
+}
+
+function parseBlobs(b: JsonObject): BlobsConfig {
+  const d = DEFAULT_BLOBS;
+  const maxBlobBytes = int(b.max_blob_bytes ?? d.max_blob_bytes, "blobs.max_blob_bytes", 1024, 1024 * MiB);
+  const maxStoreBytes = int(
+    b.max_store_bytes ?? d.max_store_bytes,
+    "blobs.max_store_bytes",
+    1024,
+    Number.MAX_SAFE_INTEGER,
+  );
+  if (maxStoreBytes < maxBlobBytes)
+    throw new ConfigError(
+      `blobs.max_store_bytes (${maxStoreBytes}) must be at least blobs.max_blob_bytes (${maxBlobBytes})`,
+    );
+  const uploadBytesPerSecond = int(
+    b.upload_bytes_per_second ?? d.upload_bytes_per_second,
+    "blobs.upload_bytes_per_second",
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const uploadBurstBytes = int(
+    b.upload_burst_bytes ?? maxBlobBytes,
+    "blobs.upload_burst_bytes",
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  if (uploadBytesPerSecond > 0 && uploadBurstBytes < maxBlobBytes)
+    throw new ConfigError(
+      `blobs.upload_burst_bytes (${uploadBurstBytes}) must be at least blobs.max_blob_bytes (${maxBlobBytes}), or the largest blobs could never be uploaded`,
+    );
+  return {
+    enabled: optional(b.enabled, (v) => bool(v, "blobs.enabled"), true),
+    maxBlobBytes,
+    maxStoreBytes,
+    fetchTimeoutMs: int(b.fetch_timeout_ms ?? d.fetch_timeout_ms, "blobs.fetch_timeout_ms", 100, 600_000),
+    peerTimeoutMs: int(b.peer_timeout_ms ?? d.peer_timeout_ms, "blobs.peer_timeout_ms", 100, 600_000),
+    maxConcurrentFetches: int(
+      b.max_concurrent_fetches ?? d.max_concurrent_fetches,
+      "blobs.max_concurrent_fetches",
+      1,
+      64,
+    ),
+    maxConcurrentUploads: int(
+      b.max_concurrent_uploads ?? d.max_concurrent_uploads,
+      "blobs.max_concurrent_uploads",
+      1,
+      1024,
+    ),
+    uploadBytesPerSecond,
+    uploadBurstBytes,
+  };
 }
 
 export function loadConfig(path: string): NodeConfig {

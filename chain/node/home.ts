@@ -12,6 +12,8 @@ export interface HomePaths {
   privValidatorState: string;
   consensusWal: string;
   db: string;
+  /** The blob store (chain/blobs): content-addressed files, sharded, with pins.json. */
+  blobs: string;
 }
 
 export function homePaths(root: string): HomePaths {
@@ -28,5 +30,6 @@ export function homePaths(root: string): HomePaths {
     privValidatorState: join(dataDir, "priv_validator_state.json"),
     consensusWal: join(dataDir, "cs.wal"),
     db: join(dataDir, "chain.db"),
+    blobs: join(dataDir, "blobs"),
   };
 }

@@ -3,15 +3,19 @@ import { createHash } from "node:crypto";
 import type { App } from "../app/app.ts";
 import { FilePrivValidator, loadEd25519KeyFile } from "../consensus/priv-validator.ts";
 import { BlockSyncReactor } from "../blocksync/reactor.ts";
+import { blobRoutes } from "../blobs/http.ts";
+import { IpByteRateQuota } from "../blobs/quota.ts";
+import { BlobReactor } from "../blobs/reactor.ts";
+import { BlobStore } from "../blobs/store.ts";
 import { ConsensusWal } from "../consensus/engine/wal.ts";
 import { ConsensusService } from "../consensus/service.ts";
 import { EvidencePool } from "../evidence/pool.ts";
 import { MempoolReactor } from "../mempool/reactor.ts";
-import { ChannelId } from "../p2p/channels.ts";
+import { ChannelId, DEFAULT_CHANNELS } from "../p2p/channels.ts";
 import { Switch } from "../p2p/switch.ts";
 import { bytesEqual, sha256 } from "../crypto/hash.ts";
 import { type GenesisDoc, parseGenesisDoc } from "../genesis/genesis-doc.ts";
-import { startRpcServer } from "../rpc/server.ts";
+import { type RpcRoutes, startRpcServer } from "../rpc/server.ts";
 import type { ChainState } from "../state/chain-state.ts";
 import type { BlockExecutor } from "../state/executor.ts";
 import type { KVReader } from "../store/kv.ts";
@@ -40,6 +44,7 @@ export class CiferNode {
   private db: LevelDB | null = null;
   private consensus: ConsensusService | null = null;
   private blockSync: BlockSyncReactor | null = null;
+  private blobs: { store: BlobStore; reactor: BlobReactor } | null = null;
   private sw: Switch | null = null;
   private rpc: { close(): Promise<void>; port: number } | null = null;
   private executor: BlockExecutor | null = null;
@@ -137,9 +142,15 @@ export class CiferNode {
       moniker: config.moniker,
       listen: { host: config.p2p.host, port: config.p2p.port },
       persistentPeers: config.p2p.persistentPeers,
+      // Without blobs the channel is not announced, so peers do not ask this node for blobs.
+      channels: config.blobs.enabled
+        ? DEFAULT_CHANNELS
+        : DEFAULT_CHANNELS.filter((c) => c.id !== ChannelId.Blobs),
       logger: log.child("p2p"),
     });
     this.sw = sw;
+    const routes: RpcRoutes[] = [];
+    if (config.blobs.enabled) routes.push(await this.startBlobs(sw));
     const mempoolReactor = new MempoolReactor(mempool, sw.channel(ChannelId.Mempool));
     const isValidator = state.validators.validators.some((v) => bytesEqual(v.pubKey, validatorKey.pubkey));
     const consensus = new ConsensusService({
@@ -204,14 +215,59 @@ export class CiferNode {
       timeoutBroadcastTxCommitMs: config.rpc.timeoutBroadcastTxCommitMs,
       corsAllowedOrigins: config.rpc.corsAllowedOrigins,
       rateLimit: { requestsPerSecond: config.rpc.rateLimitPerSecond, burst: config.rpc.rateLimitBurst },
+      routes,
     });
     log.info("rpc listening", { url: this.rpcUrl });
+  }
+
+  /** The blob store, its p2p reactor, and the /blobs routes for the RPC server. */
+  private async startBlobs(sw: Switch): Promise<RpcRoutes> {
+    const { config, paths } = this;
+    const c = config.blobs;
+    const log = this.log.child("blobs");
+    const store = await BlobStore.open({
+      dir: paths.blobs,
+      maxBlobBytes: c.maxBlobBytes,
+      maxStoreBytes: c.maxStoreBytes,
+      log,
+    }).catch((e: Error) => {
+      throw new NodeStartError(e.message);
+    });
+    const reactor = new BlobReactor({
+      net: sw.channel(ChannelId.Blobs),
+      store,
+      peers: () => sw.peers().flatMap((p) => (p.channels.includes(ChannelId.Blobs) ? [p.id] : [])),
+      disconnect: (peer, reason) => sw.disconnect(peer, reason),
+      fetchTimeoutMs: c.fetchTimeoutMs,
+      requestTimeoutMs: c.peerTimeoutMs,
+      maxConcurrentFetches: c.maxConcurrentFetches,
+      log,
+    });
+    sw.onPeer({ down: (peer) => reactor.removePeer(peer.id) });
+    this.blobs = { store, reactor };
+    return blobRoutes({
+      store,
+      fetch: (cid) => reactor.fetch(cid),
+      ...(c.uploadBytesPerSecond > 0
+        ? {
+            quota: new IpByteRateQuota({
+              bytesPerSecond: c.uploadBytesPerSecond,
+              burstBytes: c.uploadBurstBytes,
+            }),
+          }
+        : {}),
+      maxConcurrentUploads: c.maxConcurrentUploads,
+      log,
+    });
   }
 
   /** Clean shutdown: stop serving, finish the block in progress, close peers and the database. */
   async stop(): Promise<void> {
     await this.rpc?.close();
     this.rpc = null;
+    this.blobs?.reactor.stop();
+    await this.blobs?.store.close();
+    this.blobs = null;
     this.blockSync?.stop();
     await this.consensus?.stop();
     this.consensus = null;

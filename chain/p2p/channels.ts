@@ -16,6 +16,12 @@ export const ChannelId = {
   Evidence: 0x38,
   /** Block sync requests and responses (whole blocks with commits). */
   BlockSync: 0x40,
+  /**
+   * Blob requests and chunked responses (chain/blobs). Each subsystem has its own 0xN0 group of ids
+   * (0x20 consensus, 0x30 mempool with evidence at 0x38, 0x40 block sync); 0x50 is the next free
+   * group. CometBFT's own ids stay clear: 0x00 PEX, 0x60/0x61 state sync.
+   */
+  Blobs: 0x50,
 } as const;
 export type ChannelIdValue = (typeof ChannelId)[keyof typeof ChannelId];
 
@@ -78,6 +84,18 @@ export const DEFAULT_CHANNELS: readonly ChannelDescriptor[] = Object.freeze([
     priority: 5,
     maxMessageSize: 8 * MiB,
     sendQueueBytes: 24 * MiB,
+    onOverflow: "drop",
+  },
+  {
+    // One message is one chunk of a blob (1 MiB + framing, see chain/blobs/messages.ts). Lowest
+    // priority: a large transfer must not delay votes or blocks. A requester keeps at most a few
+    // chunks in flight per peer, so the queue overflows only under many requesters at once; a
+    // dropped chunk is then re-asked for (from another peer) after the requester's timeout.
+    id: ChannelId.Blobs,
+    name: "blobs",
+    priority: 1,
+    maxMessageSize: 1 * MiB + 1 * KiB,
+    sendQueueBytes: 16 * MiB,
     onOverflow: "drop",
   },
 ]);

@@ -170,9 +170,10 @@ export class Peer {
   }
 
   /**
-   * Queues a message. Returns false if it was not queued: closing, unknown channel, larger than
-   * the channel allows, or the channel's queue is full (then, depending on the channel, the message
-   * is dropped or the peer disconnected). The bytes must not be modified after the call.
+   * Queues a message. Returns false if it was not queued: closing, unknown channel (here or at the
+   * remote), larger than the channel allows, or the channel's queue is full (then, depending on the
+   * channel, the message is dropped or the peer disconnected). The bytes must not be modified after
+   * the call.
    */
   send(channel: number, bytes: Uint8Array): boolean {
     if (this.closing) return false;
@@ -181,6 +182,9 @@ export class Peer {
       this.o.log.warn("send on an unknown channel", { peer: this.id, channel });
       return false;
     }
+    // As CometBFT's peer.Send: a message on a channel the remote did not announce would make it
+    // drop the connection (UNKNOWN_CHANNEL), e.g. blob requests to a node with blobs disabled.
+    if (!this.o.nodeInfo.channels.includes(channel)) return false;
     if (bytes.length > st.desc.maxMessageSize) {
       this.o.log.warn("message larger than its channel allows, not sent", {
         peer: this.id,

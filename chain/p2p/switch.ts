@@ -79,6 +79,8 @@ export interface PeerInfo {
   chainId: string;
   protocolVersion: number;
   softwareVersion: string;
+  /** The channels the peer announced (a reactor asks only peers that serve its channel). */
+  channels: number[];
   persistent: boolean;
   connectedAt: number;
   score: number;
@@ -679,6 +681,7 @@ export class Switch {
       chainId: n.chainId,
       protocolVersion: n.protocolVersion,
       softwareVersion: n.softwareVersion,
+      channels: [...n.channels],
       persistent: p.persistent,
       connectedAt: p.connectedAt,
       score: this.score(p.id),

@@ -1,5 +1,10 @@
 import type { AddressInfo } from "node:net";
-import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import type { RpcBackend } from "./backend.ts";
 import {
   invalidRequest,
@@ -13,6 +18,7 @@ import {
 import type { JsonValue } from "./json.ts";
 import { findMethod, METHODS, type MethodContext, WEBSOCKET_ONLY } from "./methods.ts";
 import type { RawParams } from "./params.ts";
+import { RateLimiter } from "./rate-limiter.ts";
 
 /**
  * The node's RPC server: CometBFT 0.38's JSON-RPC over HTTP, both as JSON-RPC 2.0 POST on `/`
@@ -36,7 +42,16 @@ export interface RpcServerOptions {
   rateLimit?: { requestsPerSecond: number; burst: number } | false;
   /** Fastify/pino logger configuration; default false (silent). */
   logger?: FastifyServerOptions["logger"];
+  /**
+   * More HTTP routes served next to JSON-RPC (the blob API), each registered as an encapsulated
+   * Fastify plugin: it may use its own body parsers, limits and error handler, and the rate limiter
+   * and CORS hooks above apply to it as to every request.
+   */
+  routes?: RpcRoutes[];
 }
+
+/** A Fastify plugin adding routes to the RPC server. */
+export type RpcRoutes = (app: FastifyInstance) => Promise<void>;
 
 export interface RpcServer {
   close(): Promise<void>;
@@ -174,7 +189,7 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
 
   app.options("*", async (request, reply) => {
     if (cors.length > 0 && request.headers.origin !== undefined) {
-      reply.header("access-control-allow-methods", "HEAD, GET, POST, OPTIONS");
+      reply.header("access-control-allow-methods", "HEAD, GET, POST, PUT, OPTIONS");
       reply.header(
         "access-control-allow-headers",
         "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time",
@@ -253,6 +268,8 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
   app.get("/:method", uriHandler);
   app.post("/:method", uriHandler);
 
+  for (const routes of opts.routes ?? []) await app.register(routes);
+
   await app.listen({ host, port: opts.port });
   const addr = app.server.address() as AddressInfo;
   const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
@@ -267,43 +284,4 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
 
 function rateLimited(id: JsonRpcId): JsonRpcResponse {
   return failure(id, serverError("too many requests: rate limit exceeded"));
-}
-
-/** Token bucket per client IP: refills `requestsPerSecond` tokens a second up to `burst`. */
-class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly rate: number;
-  private readonly burst: number;
-  private lastSweep = 0;
-
-  constructor(opts: { requestsPerSecond: number; burst: number }) {
-    if (!(opts.requestsPerSecond > 0) || !(opts.burst >= 1)) {
-      throw new Error("rateLimit: requestsPerSecond must be > 0 and burst >= 1");
-    }
-    this.rate = opts.requestsPerSecond;
-    this.burst = opts.burst;
-  }
-
-  take(key: string, n: number): boolean {
-    const now = performance.now();
-    this.sweep(now);
-    let b = this.buckets.get(key);
-    if (!b) {
-      b = { tokens: this.burst, at: now };
-      this.buckets.set(key, b);
-    }
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.rate);
-    b.at = now;
-    if (b.tokens < n) return false;
-    b.tokens -= n;
-    return true;
-  }
-
-  /** Forgets buckets that have refilled completely: they are the same as a new one. */
-  private sweep(now: number): void {
-    if (now - this.lastSweep < 10_000) return;
-    this.lastSweep = now;
-    const full = (this.burst / this.rate) * 1000;
-    for (const [k, b] of this.buckets) if (now - b.at >= full) this.buckets.delete(k);
-  }
 }

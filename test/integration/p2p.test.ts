@@ -295,6 +295,22 @@ test("an oversized frame or message disconnects and scores the peer down", async
   assert.equal(b.sw.broadcast(ChannelId.Consensus, Buffer.alloc(64 * 1024 + 1)), 0);
 });
 
+test("messages on a channel the peer did not announce are not sent (no disconnect)", async () => {
+  const a = await node();
+  const b = await node({ channels: DEFAULT_CHANNELS.filter((c) => c.id !== ChannelId.Blobs) });
+  await a.sw.dial(b.addr);
+  await waitFor("connected", () => connected(a, b));
+  assert.equal(a.sw.peers()[0]!.channels.includes(ChannelId.Blobs), false);
+  assert.equal(b.sw.peers()[0]!.channels.includes(ChannelId.Blobs), true);
+  assert.equal(a.sw.send(b.id, ChannelId.Blobs, Buffer.from("blob request")), false);
+  assert.equal(a.sw.broadcast(ChannelId.Blobs, Buffer.from("blob request")), 0);
+  const got = collect(b, ChannelId.Mempool);
+  assert.equal(a.sw.send(b.id, ChannelId.Mempool, Buffer.from("tx")), true);
+  await waitFor("the mempool message", () => got.length === 1);
+  assert.ok(connected(a, b));
+  assert.equal(b.downs.length + a.downs.length, 0);
+});
+
 test("a peer of another chain is refused on both sides", async () => {
   const a = await node();
   const c = await node({ chainId: "some-other-chain" });

@@ -11,6 +11,21 @@ test("the default config parses to the documented defaults", () => {
   assert.equal(c.consensus.blockIntervalMs, 1000);
   assert.equal(c.consensus.proposeMs, 3000);
   assert.equal(c.mempool.maxTxBytes, 1_048_576);
+  assert.deepEqual(c.blobs, {
+    enabled: true,
+    maxBlobBytes: 64 * 1024 * 1024,
+    maxStoreBytes: 8 * 1024 ** 3,
+    fetchTimeoutMs: 30_000,
+    peerTimeoutMs: 5000,
+    maxConcurrentFetches: 4,
+    maxConcurrentUploads: 8,
+    uploadBytesPerSecond: 0,
+    uploadBurstBytes: 64 * 1024 * 1024,
+  });
+  // A config written before blobs existed gets the same defaults.
+  const old = defaultConfigJson({ moniker: "n0" }) as Record<string, unknown>;
+  delete old.blobs;
+  assert.deepEqual(parseConfig(old).blobs, c.blobs);
 });
 
 test("a bad config is refused with the field named", () => {
@@ -24,6 +39,22 @@ test("a bad config is refused with the field named", () => {
     [(c) => (c.consensus!.timeout_propose_ms = -1), /consensus.timeout_propose_ms/],
     [(c) => Object.assign(c, { log_level: "loud" }), /log_level/],
     [(c) => Object.assign(c, { moniker: 7 }), /moniker: expected a string/],
+    [(c) => (c.blobs!.enabled = "yes"), /blobs.enabled: expected true or false/],
+    [(c) => (c.blobs!.max_blob_bytes = 10), /blobs.max_blob_bytes: must be between 1024/],
+    [
+      (c) => (c.blobs!.max_store_bytes = 2048),
+      /blobs.max_store_bytes \(2048\) must be at least blobs.max_blob_bytes/,
+    ],
+    [(c) => (c.blobs!.fetch_timeout_ms = 0), /blobs.fetch_timeout_ms/],
+    [
+      (c) => (c.blobs!.max_concurrent_fetches = 1000),
+      /blobs.max_concurrent_fetches: must be between 1 and 64/,
+    ],
+    [
+      (c) => Object.assign(c.blobs!, { upload_bytes_per_second: 1_000_000, upload_burst_bytes: 1_000_000 }),
+      /blobs.upload_burst_bytes \(1000000\) must be at least blobs.max_blob_bytes/,
+    ],
+    [(c) => Object.assign(c, { blobs: [] }), /blobs: expected an object/],
   ];
   for (const [mutate, msg] of cases) {
     const c = structuredClone(base);

@@ -311,9 +311,12 @@ test("packets: messages, control packets and goodbye parse; malformed ones are r
 
 test("channel descriptors: defaults are consistent, bad lists are refused", () => {
   const m = channelMap(DEFAULT_CHANNELS);
-  assert.deepEqual([...m.keys()], [0x20, 0x21, 0x30, 0x38, 0x40]);
+  assert.deepEqual([...m.keys()], [0x20, 0x21, 0x30, 0x38, 0x40, 0x50]);
   assert.equal(m.get(0x20)!.maxMessageSize, 64 * 1024);
   assert.equal(m.get(0x21)!.maxMessageSize, 8 * 1024 * 1024);
+  // Blobs: one 1 MiB chunk per message, the lowest priority.
+  assert.equal(m.get(0x50)!.maxMessageSize, 1024 * 1024 + 1024);
+  assert.equal(Math.min(...DEFAULT_CHANNELS.map((c) => c.priority)), m.get(0x50)!.priority);
   assert.throws(() => channelMap([DEFAULT_CHANNELS[0]!, DEFAULT_CHANNELS[0]!]), /twice/);
   assert.throws(() => channelMap([{ ...DEFAULT_CHANNELS[0]!, id: 300 }]), /0\.\.255/);
   assert.throws(() => channelMap([{ ...DEFAULT_CHANNELS[0]!, sendQueueBytes: 1 }]), /sendQueueBytes/);
