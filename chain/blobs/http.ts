@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RpcRoutes } from "../rpc/server.ts";
@@ -79,9 +80,13 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
       .send(JSON.stringify({ error: { code, message: e.message } }));
   };
 
-  /** Answers an upload without reading (the rest of) its body: the connection must not be reused. */
-  const refuseUpload = (reply: FastifyReply, e: unknown, status?: number) => {
-    reply.header("connection", "close");
+  /**
+   * Answers an upload it will not store. The rest of the body is read and dropped (bounded), because
+   * closing the connection under a client that is still sending makes the client fail with EPIPE
+   * before it reads the answer (nginx's "lingering close" for the same reason).
+   */
+  const refuseUpload = (request: FastifyRequest, reply: FastifyReply, e: unknown, status?: number) => {
+    discardRest(request.raw, 2 * o.store.maxBlobBytes, DISCARD_MS);
     return sendError(reply, e, status);
   };
 
@@ -111,6 +116,7 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
     const type = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
     if (type !== OCTET_STREAM)
       return refuseUpload(
+        request,
         reply,
         badRequest(
           `Content-Type must be ${OCTET_STREAM}, got ${type === undefined ? "none" : JSON.stringify(type)}`,
@@ -120,11 +126,11 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
     const query = (request.query ?? {}) as Record<string, unknown>;
     let expected: string | undefined;
     if (query.cid !== undefined) {
-      if (typeof query.cid !== "string") return refuseUpload(reply, badRequest("cid: give it once"));
+      if (typeof query.cid !== "string") return refuseUpload(request, reply, badRequest("cid: give it once"));
       try {
         expected = parseCid(query.cid).text;
       } catch (e) {
-        return refuseUpload(reply, e);
+        return refuseUpload(request, reply, e);
       }
     }
     const max = o.store.maxBlobBytes;
@@ -132,6 +138,7 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
     const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
     if (declared !== undefined && declared > max)
       return refuseUpload(
+        request,
         reply,
         new BlobError(
           { code: BlobErrorCode.TOO_LARGE, size: declared, max },
@@ -140,6 +147,7 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
       );
     if (uploads >= o.maxConcurrentUploads)
       return refuseUpload(
+        request,
         reply,
         new BlobError(
           { code: BlobErrorCode.BUSY, limit: o.maxConcurrentUploads },
@@ -159,6 +167,7 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
     if (refusal !== null) {
       await writer.abort();
       return refuseUpload(
+        request,
         reply,
         new BlobError({ code: BlobErrorCode.QUOTA_EXCEEDED, ip: request.ip, bytes: u.bytes }, refusal),
       );
@@ -177,7 +186,7 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
       received = writer.size;
       await writer.abort();
       // TOO_LARGE and timeouts stop reading mid-body.
-      if (!body?.readableEnded) reply.header("connection", "close");
+      if (!body?.readableEnded) discardRest(request.raw, 2 * o.store.maxBlobBytes, DISCARD_MS);
       return sendError(reply, e);
     } finally {
       uploads--;
@@ -223,7 +232,7 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
         return sendError(reply, err);
       }
       if (err.statusCode !== undefined && err.statusCode < 500)
-        return refuseUpload(reply, badRequest(err.message), err.statusCode);
+        return refuseUpload(request, reply, badRequest(err.message), err.statusCode);
       return sendError(reply, err);
     });
     app.put("/blobs", upload);
@@ -236,6 +245,28 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
  * Feeds a request body to `write` chunk by chunk; fails with UPLOAD_TIMEOUT if it stalls for
  * `idleMs` (the caller then answers 408 and closes the connection).
  */
+/** How long a refused upload's remaining body is read and dropped before the connection is cut. */
+const DISCARD_MS = 10_000;
+
+/**
+ * Reads and drops what is left of a request body, at most `maxBytes` and `maxMs`; past either, the
+ * connection is destroyed (a client that keeps sending after a refusal gets no more of our time).
+ */
+function discardRest(raw: IncomingMessage, maxBytes: number, maxMs: number): void {
+  if (raw.readableEnded || raw.destroyed) return;
+  let dropped = 0;
+  const timer = setTimeout(() => raw.destroy(), maxMs);
+  timer.unref();
+  const stop = () => clearTimeout(timer);
+  raw.on("end", stop);
+  raw.on("close", stop);
+  raw.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > maxBytes) raw.destroy();
+  });
+  raw.resume();
+}
+
 async function readInto(
   body: Readable,
   write: (chunk: Uint8Array) => Promise<void>,

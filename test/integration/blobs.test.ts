@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -7,6 +6,7 @@ import { cidOf } from "../../chain/blobs/cid.ts";
 import { homePaths } from "../../chain/node/home.ts";
 import { TestNetwork } from "../helpers/network-process.ts";
 import type { TestNode } from "../helpers/node-process.ts";
+import { seededBytes } from "../helpers/bytes.ts";
 
 // A validator (A) and a full node (B) as real processes, peers over loopback: blobs uploaded to A
 // are fetched by B from A over the p2p blob channel when asked for them over HTTP.
@@ -14,16 +14,6 @@ import type { TestNode } from "../helpers/node-process.ts";
 const MiB = 1024 * 1024;
 const MAX_BLOB = 4 * MiB;
 const FETCH_TIMEOUT_MS = 4000;
-
-function blob(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = createHash("sha256").update(`seed ${seed}`).digest();
-  for (let i = 0; i < n; i += 32) {
-    out.set(x.subarray(0, Math.min(32, n - i)), i);
-    x = createHash("sha256").update(x).digest();
-  }
-  return out;
-}
 
 const put = (node: TestNode, body: Uint8Array, query = "") =>
   fetch(`${node.url}/blobs${query}`, {
@@ -66,7 +56,7 @@ describe("blob store over HTTP and p2p", () => {
   after(() => net?.destroy());
 
   test("PUT to one node, GET from another: fetched over p2p, verified, identical", async () => {
-    const data = blob(2 * MiB + 123_457, 1); // three 1 MiB chunks
+    const data = seededBytes(2 * MiB + 123_457, 1); // three 1 MiB chunks
     const cid = cidOf(data);
     const r1 = await put(a, data);
     assert.equal(r1.status, 201);
@@ -94,7 +84,7 @@ describe("blob store over HTTP and p2p", () => {
   });
 
   test("GET of a CID no peer has: 404 within the fetch timeout", async () => {
-    const cid = cidOf(blob(100, 2));
+    const cid = cidOf(seededBytes(100, 2));
     const t0 = performance.now();
     const res = await get(b, cid);
     const took = performance.now() - t0;
@@ -106,22 +96,22 @@ describe("blob store over HTTP and p2p", () => {
 
   test("an upload over max_blob_bytes: 413, nothing stored", async () => {
     const before = storedFiles(a);
-    const data = blob(MAX_BLOB + 1, 3);
+    const data = seededBytes(MAX_BLOB + 1, 3);
     const res = await put(a, data);
     assert.equal(res.status, 413);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, "BLOB_TOO_LARGE");
     assert.equal((await get(a, cidOf(data), "HEAD")).status, 404);
     assert.deepEqual(storedFiles(a), before);
     // Exactly the limit is fine.
-    const max = blob(MAX_BLOB, 4);
+    const max = seededBytes(MAX_BLOB, 4);
     assert.equal((await put(a, max)).status, 201);
     assert.equal((await get(a, cidOf(max), "HEAD")).status, 200);
   });
 
   test("an upload whose bytes do not match ?cid=: 400, nothing stored; bad CIDs: 400", async () => {
     const before = storedFiles(a);
-    const data = blob(5000, 5);
-    const wrong = cidOf(blob(5000, 6));
+    const data = seededBytes(5000, 5);
+    const wrong = cidOf(seededBytes(5000, 6));
     const res = await put(a, data, `?cid=${wrong}`);
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: string; message: string } };

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +18,7 @@ import {
 import { type BlobNet, BlobReactor } from "../../chain/blobs/reactor.ts";
 import { BlobStore } from "../../chain/blobs/store.ts";
 import { ChannelId, DEFAULT_CHANNELS } from "../../chain/p2p/channels.ts";
+import { seededBytes } from "../helpers/bytes.ts";
 
 const MiB = 1024 * 1024;
 const dirs: string[] = [];
@@ -27,16 +27,6 @@ after(async () => {
   for (const c of cleanups.splice(0)) await c();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function blob(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = createHash("sha256").update(`seed ${seed}`).digest();
-  for (let i = 0; i < n; i += 32) {
-    out.set(x.subarray(0, Math.min(32, n - i)), i);
-    x = createHash("sha256").update(x).digest();
-  }
-  return out;
-}
 
 type Handler = (from: string, bytes: Uint8Array) => void;
 
@@ -166,7 +156,7 @@ test("a multi-chunk blob is fetched from a peer, verified and stored", async () 
   const hub = new Hub();
   const a = await node(hub, "a", () => ["b"]);
   const b = await node(hub, "b", () => ["a"]);
-  const data = blob(2 * CHUNK_BYTES + 12_345, 1);
+  const data = seededBytes(2 * CHUNK_BYTES + 12_345, 1);
   const { cid } = await a.store.put(data);
   const r = await b.reactor.fetch(cid);
   assert.deepEqual(r, { cid, size: data.length, created: true });
@@ -189,9 +179,9 @@ test("a multi-chunk blob is fetched from a peer, verified and stored", async () 
 test("a peer sending bytes that do not match the CID is punished, disconnected, and another asked", async () => {
   const hub = new Hub();
   const honest = await node(hub, "b-honest", () => []);
-  const data = blob(CHUNK_BYTES + 100, 2);
+  const data = seededBytes(CHUNK_BYTES + 100, 2);
   const { cid } = await honest.store.put(data);
-  const fake = blob(data.length, 3); // right size, wrong bytes
+  const fake = seededBytes(data.length, 3); // right size, wrong bytes
   fakePeer(hub, "a-liar", (m) => ({
     type: "response",
     cid: m.cid,
@@ -218,14 +208,14 @@ test("not found: every peer says so (at once), or the timeout; silent peers are 
   await node(hub, "a", () => []);
   await node(hub, "b", () => []);
   const me = await node(hub, "me", () => ["a", "b"], { fetchTimeoutMs: 1500, requestTimeoutMs: 300 });
-  const unknown = cidOf(blob(10, 4));
+  const unknown = cidOf(seededBytes(10, 4));
   const t0 = performance.now();
   await rejectsWith(me.reactor.fetch(unknown), BlobErrorCode.NOT_FOUND, /none of 2 peers has it/);
   assert.ok(performance.now() - t0 < 1000, "answered without waiting for the timeout");
 
   // A silent peer is given up on after requestTimeoutMs; the next one has it.
   fakePeer(hub, "a-silent", () => null);
-  const data = blob(1000, 5);
+  const data = seededBytes(1000, 5);
   const holder = await node(hub, "z-holder", () => []);
   await holder.store.put(data);
   const me2 = await node(hub, "me2", () => ["a-silent", "z-holder"], {
@@ -249,7 +239,7 @@ test("not found: every peer says so (at once), or the timeout; silent peers are 
 test("a blob larger than this node accepts is refused before its bytes are taken", async () => {
   const hub = new Hub();
   const a = await node(hub, "a", () => []);
-  const data = blob(2 * CHUNK_BYTES, 6);
+  const data = seededBytes(2 * CHUNK_BYTES, 6);
   const { cid } = await a.store.put(data);
   const small = await node(hub, "small", () => ["a"], { maxBlobBytes: CHUNK_BYTES });
   await rejectsWith(small.reactor.fetch(cid), BlobErrorCode.TOO_LARGE, /larger than this node accepts/);
@@ -260,12 +250,12 @@ test("a blob larger than this node accepts is refused before its bytes are taken
 test("fetches of one CID share one transfer; beyond the bound: BUSY; bad CID refused", async () => {
   const hub = new Hub();
   const a = await node(hub, "a", () => []);
-  const data = blob(CHUNK_BYTES + 1, 7);
+  const data = seededBytes(CHUNK_BYTES + 1, 7);
   const { cid } = await a.store.put(data);
   const me = await node(hub, "me", () => ["a"], { maxConcurrentFetches: 1 });
   const p1 = me.reactor.fetch(cid);
   const p2 = me.reactor.fetch(cid);
-  await rejectsWith(me.reactor.fetch(cidOf(blob(5, 8))), BlobErrorCode.BUSY);
+  await rejectsWith(me.reactor.fetch(cidOf(seededBytes(5, 8))), BlobErrorCode.BUSY);
   const [r1, r2] = await Promise.all([p1, p2]);
   assert.equal(r1, r2);
   assert.equal(
@@ -281,11 +271,11 @@ test("serving: a corrupt stored blob is not served (and deleted); garbage from a
   const hub = new Hub();
   const dir = mkdtempSync(join(tmpdir(), "cifer-blob-reactor-"));
   dirs.push(dir);
-  const data = blob(5000, 9);
+  const data = seededBytes(5000, 9);
   const first = await BlobStore.open({ dir, maxBlobBytes: MiB, maxStoreBytes: 8 * MiB });
   const { cid } = await first.put(data);
   await first.close();
-  writeFileSync(first.pathOf(cid), blob(5000, 10)); // rotted on disk while the node was down
+  writeFileSync(first.pathOf(cid), seededBytes(5000, 10)); // rotted on disk while the node was down
   const a = await node(hub, "a", () => [], { dir });
   assert.equal(a.store.has(cid), true);
   const me = await node(hub, "me", () => ["a"]);

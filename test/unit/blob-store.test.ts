@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -17,6 +16,7 @@ import { cidOf } from "../../chain/blobs/cid.ts";
 import { BlobError, BlobErrorCode } from "../../chain/blobs/errors.ts";
 import { MANUAL_PIN } from "../../chain/blobs/pins.ts";
 import { BlobStore, type BlobStoreOptions, shardOf } from "../../chain/blobs/store.ts";
+import { seededBytes } from "../helpers/bytes.ts";
 
 const dirs: string[] = [];
 after(() => {
@@ -36,16 +36,6 @@ async function openStore(o: Partial<BlobStoreOptions> = {}): Promise<BlobStore> 
 }
 
 /** Distinct, reproducible bytes. */
-function blob(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = createHash("sha256").update(`seed ${seed}`).digest();
-  for (let i = 0; i < n; i += 32) {
-    out.set(x.subarray(0, Math.min(32, n - i)), i);
-    x = createHash("sha256").update(x).digest();
-  }
-  return out;
-}
-
 const rejectsWith = (p: Promise<unknown>, code: BlobErrorCode) =>
   assert.rejects(p, (e: Error) => e instanceof BlobError && e.code === code);
 
@@ -53,7 +43,7 @@ const tmpFiles = (s: BlobStore) => readdirSync(join(s.pathOf(cidOf(new Uint8Arra
 
 test("put, get, stat, list, delete; the file is <dir>/<shard>/<cid>", async () => {
   const s = await openStore();
-  const data = blob(10 * KiB, 1);
+  const data = seededBytes(10 * KiB, 1);
   const cid = cidOf(data);
   assert.deepEqual(await s.put(data), { cid, size: data.length, created: true });
   assert.deepEqual(await s.put(data), { cid, size: data.length, created: false });
@@ -92,7 +82,7 @@ test("put, get, stat, list, delete; the file is <dir>/<shard>/<cid>", async () =
 
 test("open streams the verified bytes", async () => {
   const s = await openStore({ maxBlobBytes: 3 * 1024 * KiB, maxStoreBytes: 4 * 1024 * KiB });
-  const data = blob(2 * 1024 * KiB + 17, 2);
+  const data = seededBytes(2 * 1024 * KiB + 17, 2);
   const { cid } = await s.put(data);
   const o = await s.open(cid);
   assert.ok(o);
@@ -105,9 +95,9 @@ test("open streams the verified bytes", async () => {
 
 test("a corrupt file is detected on read, reported and deleted", async () => {
   const s = await openStore();
-  const a = blob(5 * KiB, 3);
-  const b = blob(5 * KiB, 4);
-  const c = blob(5 * KiB, 5);
+  const a = seededBytes(5 * KiB, 3);
+  const b = seededBytes(5 * KiB, 4);
+  const c = seededBytes(5 * KiB, 5);
   const [ca, cb, cc] = [cidOf(a), cidOf(b), cidOf(c)];
   await s.put(a);
   await s.put(b);
@@ -136,7 +126,7 @@ test("a corrupt file is detected on read, reported and deleted", async () => {
 
 test("a file removed behind the store's back is forgotten", async () => {
   const s = await openStore();
-  const { cid } = await s.put(blob(KiB, 6));
+  const { cid } = await s.put(seededBytes(KiB, 6));
   rmSync(s.pathOf(cid));
   assert.equal(await s.get(cid), undefined);
   assert.equal(s.has(cid), false);
@@ -146,19 +136,19 @@ test("a file removed behind the store's back is forgotten", async () => {
 
 test("size limits: a blob over max_blob_bytes is refused and leaves nothing behind", async () => {
   const s = await openStore({ maxBlobBytes: 16 * KiB });
-  await rejectsWith(s.put(blob(16 * KiB + 1, 7)), BlobErrorCode.TOO_LARGE);
-  assert.equal((await s.put(blob(16 * KiB, 7))).created, true);
+  await rejectsWith(s.put(seededBytes(16 * KiB + 1, 7)), BlobErrorCode.TOO_LARGE);
+  assert.equal((await s.put(seededBytes(16 * KiB, 7))).created, true);
   // Streaming: refused at the chunk that crosses the limit; the temp file is gone.
   const w = s.writer();
-  await w.write(blob(10 * KiB, 8));
-  await rejectsWith(w.write(blob(10 * KiB, 9)), BlobErrorCode.TOO_LARGE);
+  await w.write(seededBytes(10 * KiB, 8));
+  await rejectsWith(w.write(seededBytes(10 * KiB, 9)), BlobErrorCode.TOO_LARGE);
   assert.equal(w.finished, true);
   assert.deepEqual(tmpFiles(s), []);
   assert.equal(s.list().length, 1);
   // A mismatching expected CID: nothing stored either.
-  const data = blob(KiB, 10);
+  const data = seededBytes(KiB, 10);
   await assert.rejects(
-    s.put(data, cidOf(blob(KiB, 11))),
+    s.put(data, cidOf(seededBytes(KiB, 11))),
     (e: Error) =>
       e instanceof BlobError &&
       e.code === BlobErrorCode.CID_MISMATCH &&
@@ -174,7 +164,7 @@ test("size limits: a blob over max_blob_bytes is refused and leaves nothing behi
 
 test("GC evicts unpinned blobs least recently used first, keeps pinned ones", async () => {
   const s = await openStore({ maxBlobBytes: 10 * KiB, maxStoreBytes: 30 * KiB });
-  const bs = [0, 1, 2, 3, 4, 5].map((i) => blob(10 * KiB, 100 + i));
+  const bs = [0, 1, 2, 3, 4, 5].map((i) => seededBytes(10 * KiB, 100 + i));
   const cids = bs.map(cidOf);
   for (const b of bs.slice(0, 3)) await s.put(b);
   assert.deepEqual(s.accessOrder(), cids.slice(0, 3));
@@ -214,7 +204,7 @@ test("GC evicts unpinned blobs least recently used first, keeps pinned ones", as
 test("pins: holders, absent CIDs, bad names, persisted across restarts", async () => {
   const dir = tempDir();
   const s = await openStore({ dir });
-  const absent = cidOf(blob(KiB, 20));
+  const absent = cidOf(seededBytes(KiB, 20));
   assert.equal(await s.pin(absent, "fl/task/9"), true);
   assert.equal(await s.pin(absent, MANUAL_PIN), true);
   assert.deepEqual(s.pinned(), [absent]);
@@ -226,7 +216,7 @@ test("pins: holders, absent CIDs, bad names, persisted across restarts", async (
   await s.close();
   const again = await openStore({ dir });
   assert.equal(again.isPinned(absent), true);
-  await again.put(blob(KiB, 20));
+  await again.put(seededBytes(KiB, 20));
   assert.deepEqual(again.stat(absent)?.pins, ["fl/task/9", "manual"]);
   await again.unpin(absent, "fl/task/9");
   await again.unpin(absent);
@@ -247,7 +237,7 @@ test("pins: holders, absent CIDs, bad names, persisted across restarts", async (
 test("restart: index rebuilt from the files, LRU order from mtimes, temp files and strays cleared", async () => {
   const dir = tempDir();
   const s = await openStore({ dir, maxBlobBytes: 10 * KiB, maxStoreBytes: 40 * KiB });
-  const bs = [0, 1, 2, 3].map((i) => blob(10 * KiB, 200 + i));
+  const bs = [0, 1, 2, 3].map((i) => seededBytes(10 * KiB, 200 + i));
   const cids = bs.map(cidOf);
   for (const b of bs) await s.put(b);
   await s.close();
@@ -275,7 +265,7 @@ test("restart: index rebuilt from the files, LRU order from mtimes, temp files a
 
 test("concurrent puts of the same blob store it once", async () => {
   const s = await openStore({ maxBlobBytes: 512 * KiB, maxStoreBytes: 1024 * KiB });
-  const data = blob(300 * KiB, 300);
+  const data = seededBytes(300 * KiB, 300);
   const results = await Promise.all(Array.from({ length: 12 }, () => s.put(data)));
   assert.equal(results.filter((r) => r.created).length, 1);
   assert.ok(results.every((r) => r.cid === cidOf(data) && r.size === data.length));
@@ -285,7 +275,7 @@ test("concurrent puts of the same blob store it once", async () => {
   assert.deepEqual(await s.get(cidOf(data)), data);
 
   // Concurrent distinct puts beyond the bound: the accounting stays exact and within it.
-  const many = Array.from({ length: 10 }, (_, i) => blob(200 * KiB, 400 + i));
+  const many = Array.from({ length: 10 }, (_, i) => seededBytes(200 * KiB, 400 + i));
   await Promise.all(many.map((b) => s.put(b)));
   const onDisk = s.list().reduce((n, b) => n + b.size, 0);
   assert.equal(s.usedBytes, onDisk);
@@ -298,7 +288,7 @@ test("concurrent puts of the same blob store it once", async () => {
 test("a closed store refuses writes and aborts the ones in progress", async () => {
   const s = await openStore();
   const w = s.writer();
-  await w.write(blob(KiB, 500));
+  await w.write(seededBytes(KiB, 500));
   await s.close();
   assert.equal(w.finished, true);
   assert.deepEqual(tmpFiles(s), []);
