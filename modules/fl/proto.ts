@@ -1,3 +1,4 @@
+import type { FlParams } from "./params.ts";
 import { join } from "node:path";
 import protobuf from "protobufjs";
 
@@ -192,24 +193,8 @@ export interface RuleParams {
   betaPpm: number;
 }
 
-export interface FlParamsWire {
-  maxModelSpecBytes: bigint;
-  maxParamCount: bigint;
-  maxParticipants: number;
-  maxRounds: number;
-  minRoundBlocks: bigint;
-  maxRoundBlocks: bigint;
-  maxCommitteeSize: number;
-  maxSubgroups: number;
-  maxSamples: bigint;
-  aggregateBlocks: bigint;
-  maxExtensions: number;
-  maxAttempts: number;
-  disputeBlocks: bigint;
-  disputeDeposit: string;
-  slashFractionPpm: number;
-  committeeFeePpm: number;
-}
+/** Params on the wire: the same fields, the deposit as a Cosmos Int string. */
+export type FlParamsWire = Omit<FlParams, "disputeDeposit"> & { disputeDeposit: string };
 
 export interface Task {
   id: bigint;
