@@ -33,6 +33,7 @@ import { type CometClient, connectComet, type HttpEndpoint } from "@cosmjs/tende
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { parseAddress } from "../chain/crypto/address.ts";
 import { DEFAULT_GAS_PRICE, parseCoins } from "./amounts.ts";
+import { type FlExtension, setupFlExtension } from "./fl/query.ts";
 import { createCiferRegistry } from "./registry.ts";
 import { type ReputationExtension, setupReputationExtension } from "./reputation.ts";
 
@@ -57,7 +58,7 @@ export interface ChainStatus {
 /** CosmJS's slashing query extension (its type is not exported by @cosmjs/stargate's index). */
 export type SlashingExtension = ReturnType<typeof setupSlashingExtension>;
 
-/** CosmJS's own query extensions (the wire paths wallets use) plus Cifer's reputation queries. */
+/** CosmJS's own query extensions (the wire paths wallets use) plus Cifer's reputation and fl queries. */
 export type CiferQueryClient = QueryClient &
   AuthExtension &
   BankExtension &
@@ -65,7 +66,8 @@ export type CiferQueryClient = QueryClient &
   DistributionExtension &
   SlashingExtension &
   TxExtension &
-  ReputationExtension;
+  ReputationExtension &
+  FlExtension;
 
 export class ReadOnlyClientError extends Error {
   override name = "ReadOnlyClientError";
@@ -154,7 +156,7 @@ export class CiferClient extends SigningStargateClient {
 
   /**
    * The protobuf query client: CosmJS's auth, bank, staking, distribution, slashing and tx extensions
-   * and the cifer reputation extension, over this client's CometBFT connection.
+   * and the cifer reputation and fl extensions, over this client's CometBFT connection.
    */
   get query(): CiferQueryClient {
     this.extendedQuery ??= QueryClient.withExtensions(
@@ -166,6 +168,7 @@ export class CiferClient extends SigningStargateClient {
       setupSlashingExtension,
       setupTxExtension,
       setupReputationExtension,
+      setupFlExtension,
     );
     return this.extendedQuery;
   }

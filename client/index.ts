@@ -34,6 +34,16 @@ export {
   setupFlExtension,
 } from "./fl/query.ts";
 export {
+  FlTrainer,
+  type RoundOutcome,
+  type TrainerEvent,
+  type TrainerOptions,
+  type TrainerResult,
+  TrainerError,
+} from "./fl/trainer.ts";
+export { BlobClientError, getBlob, putBlob } from "./fl/blobs.ts";
+export { createdTaskId, msgCancelTask, msgCreateTask, msgJoinTask, msgSubmitUpdate } from "./fl/msgs.ts";
+export {
   BASE_DENOM,
   DEFAULT_GAS_PRICE,
   DISPLAY_DECIMALS,

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import type { StdFee } from "@cosmjs/amino";
 import { fromBase64 } from "@cosmjs/encoding";
 import type { Coin, EncodeObject, OfflineSigner } from "@cosmjs/proto-signing";
-import { calculateFee, GasPrice } from "@cosmjs/stargate";
+import { calculateFee, GasPrice, type SigningStargateClientOptions } from "@cosmjs/stargate";
 import { type Command, Option } from "commander";
 import { BECH32_PREFIX, parseAddress } from "../../chain/crypto/address.ts";
 import { Dec } from "../../chain/types/dec.ts";
@@ -79,15 +79,21 @@ export function parseNodeUrl(value: string): string {
   });
 }
 
-/** Connects (read-only without a signer), runs `fn`, always disconnects; network errors become one clear line. */
+/**
+ * Connects (read-only without a signer; `options` as CosmJS takes them), runs `fn`, always
+ * disconnects; network errors become one clear line.
+ */
 export async function withClient<T>(
   url: string,
   fn: (client: CiferClient) => Promise<T>,
   signer?: OfflineSigner,
+  options: SigningStargateClientOptions = {},
 ): Promise<T> {
   let client: CiferClient | undefined;
   try {
-    client = signer ? await CiferClient.connectWithSigner(url, signer) : await CiferClient.connect(url);
+    client = signer
+      ? await CiferClient.connectWithSigner(url, signer, options)
+      : await CiferClient.connect(url, options);
     return await fn(client);
   } catch (e) {
     throw queryError(nodeError(e, url));

@@ -1,5 +1,6 @@
 /** The `cifer` command tree. Kept apart from main.ts so tests and tools can build it without running it. */
 import { Command } from "commander";
+import { registerFlCommands } from "./commands/fl.ts";
 import { registerKeysCommands } from "./commands/keys.ts";
 import { registerNodeCommands } from "./commands/node.ts";
 import { registerQueryCommands } from "./commands/query.ts";
@@ -20,7 +21,7 @@ function hint(message: string): string {
 export function buildProgram(): Command {
   const program = new Command("cifer");
   program
-    .description("Cifer chain command line: keys, transactions, queries and nodes")
+    .description("Cifer chain command line: keys, transactions, queries, federated learning and nodes")
     .version(CLI_VERSION, "-v, --version", "print the version")
     .option("--debug", "print stack traces of errors (also CIFER_DEBUG=1)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     "cifer keys add alice",
     "cifer query bank balances cif1...",
     "cifer tx bank send alice cif1... 1.5CIF",
+    "cifer fl train --task 1 --data ./my-data.csv --from trainer1",
     "cifer status",
     "cifer node init --home ./mynode --moniker mynode && cifer node start --home ./mynode",
   ]);
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
   registerKeysCommands(program);
   registerTxCommands(program);
   registerQueryCommands(program);
+  registerFlCommands(program);
   registerStatusCommand(program);
   registerNodeCommands(program);
   return program;

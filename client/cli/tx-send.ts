@@ -90,9 +90,17 @@ export function prepareTx(opts: TxFlags, fromArg: string): PreparedTx {
 export interface TxDraft {
   messages: EncodeObject[];
   summary: Array<[string, string]>;
+  /**
+   * Work the transaction needs once the user has confirmed it, before it is signed (e.g. uploading
+   * the blob a message names): nothing leaves the machine for a transaction the user declined.
+   */
+  beforeSign?: () => Promise<void>;
 }
 
-function printResult(res: DeliverTxResponse, format: OutputFormat): void {
+/** What a command adds to the printed result of its transaction (e.g. the id of what it created). */
+export type ResultFields = (res: DeliverTxResponse) => Record<string, unknown>;
+
+function printResult(res: DeliverTxResponse, format: OutputFormat, extra?: ResultFields): void {
   const out = {
     txhash: res.transactionHash,
     height: res.height,
@@ -100,6 +108,7 @@ function printResult(res: DeliverTxResponse, format: OutputFormat): void {
     gas_used: res.gasUsed.toString(),
     gas_wanted: res.gasWanted.toString(),
     ...(res.code !== 0 ? { raw_log: res.rawLog ?? "" } : {}),
+    ...(res.code === 0 && extra ? extra(res) : {}),
   };
   if (format === "json") printJson(out);
   else printFields(out);
@@ -107,13 +116,15 @@ function printResult(res: DeliverTxResponse, format: OutputFormat): void {
 
 /**
  * Connects with the key's signer, checks the chain id, builds the draft (which may query the chain),
- * computes the fee, asks for confirmation unless --yes, signs, broadcasts and waits for the block.
- * Prints the result; a transaction that fails in its block is an error (after printing it).
+ * computes the fee, asks for confirmation unless --yes, runs the draft's beforeSign, signs,
+ * broadcasts and waits for the block. Prints the result (with `extra` fields when it succeeded); a
+ * transaction that fails in its block is an error (after printing it).
  */
 export async function sendTx(
   tx: PreparedTx,
   opts: { yes?: boolean },
   build: TxDraft | ((client: CiferClient) => Promise<TxDraft>),
+  extra?: ResultFields,
 ): Promise<DeliverTxResponse> {
   const { key, url, memo } = tx;
   const res = await withClient(
@@ -140,11 +151,12 @@ export async function sendTx(
         if (!(await confirm("Sign and broadcast this transaction?")))
           throw new CliError("aborted: nothing was signed");
       }
+      await draft.beforeSign?.();
       return client.signAndBroadcast(key.address, draft.messages, fee, memo);
     },
     tx.signer,
   );
-  printResult(res, tx.format);
+  printResult(res, tx.format, extra);
   if (res.code !== 0) {
     throw new CliError(
       `transaction ${res.transactionHash} failed in block ${res.height} with code ${res.code}: ${res.rawLog ?? ""}`,

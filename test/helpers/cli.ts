@@ -1,6 +1,6 @@
 /** Runs the `cifer` CLI as a child process, exactly as a user does, and collects its output. */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
 
 /** The repository root: the working directory of every CLI run. */
@@ -36,31 +36,54 @@ export interface CliRunOptions {
 }
 
 export function runCli(args: string[], opts: CliRunOptions): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env };
-    for (const k of CIFER_ENV) delete env[k];
-    Object.assign(env, opts.env);
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, [...CLI, ...args], {
-      cwd: ROOT,
-      env: env as NodeJS.ProcessEnv,
-      stdio: "pipe",
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+  return startCli(args, opts).done;
+}
+
+/** A CLI run still under way: its process (to signal it), its output so far, and its end. */
+export interface CliProcess {
+  child: ChildProcessWithoutNullStreams;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The run's result; rejected (after a SIGKILL) when it outlives `timeoutMs`. */
+  done: Promise<CliRun>;
+}
+
+/** Starts the CLI without waiting for it (long-running commands: `fl train`, signals). */
+export function startCli(args: string[], opts: CliRunOptions): CliProcess {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const k of CIFER_ENV) delete env[k];
+  Object.assign(env, opts.env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    cwd: ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: "pipe",
+  });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.on("data", (d) => (out.stdout += d));
+  child.stderr.on("data", (d) => (out.stderr += d));
+  const done = new Promise<CliRun>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`cifer ${args.join(" ")} timed out; stderr: ${stderr}`));
+      reject(new Error(`cifer ${args.join(" ")} timed out; stdout: ${out.stdout}; stderr: ${out.stderr}`));
     }, opts.timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout: out.stdout, stderr: out.stderr });
     });
-    child.stdin.end(opts.input ?? "");
   });
+  child.stdin.end(opts.input ?? "");
+  return {
+    child,
+    get stdout() {
+      return out.stdout;
+    },
+    get stderr() {
+      return out.stderr;
+    },
+    done,
+  };
 }
 
 /** A run that succeeded (exit 0); its output in the failure message otherwise. */

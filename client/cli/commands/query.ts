@@ -15,6 +15,7 @@ import {
 } from "../options.ts";
 import { type QueryFlags, withQueryOptions } from "../query-common.ts";
 import { registerDistributionQueryCommands } from "./query-distribution.ts";
+import { registerFlQueryCommands } from "./query-fl.ts";
 import { registerReputationQueryCommands } from "./query-reputation.ts";
 import { registerSlashingQueryCommands } from "./query-slashing.ts";
 import { registerStakingQueryCommands } from "./query-staking.ts";
@@ -30,6 +31,7 @@ export function registerQueryCommands(program: Command): void {
     "cifer query staking validators",
     "cifer query distribution rewards cif1...",
     "cifer query reputation validators",
+    "cifer query fl tasks",
   ]);
 
   const bank = query.command("bank").description("bank module queries");
@@ -139,4 +141,5 @@ export function registerQueryCommands(program: Command): void {
   registerDistributionQueryCommands(query);
   registerSlashingQueryCommands(query);
   registerReputationQueryCommands(query);
+  registerFlQueryCommands(query);
 }
