@@ -41,7 +41,8 @@ export interface NetworkNode {
  * Creates the homes of an N-validator local network: each node's keys and config, ONE genesis in
  * which every validator's operator (the dev mnemonic from HD index 100) is funded and bonds 10,000
  * CIF through a gentx, plus the funded dev accounts, written to every home, and each node's
- * persistent peers set to all the others on loopback.
+ * persistent peers set to all the others on loopback. Node i's config/operator_key.json is the key
+ * of operator 100 + i, with which its fl service reports aggregates.
  */
 export async function createNetwork(o: {
   home: string;
@@ -68,6 +69,8 @@ export async function createNetwork(o: {
       rpcPort: rpc,
       p2pPort: p2p,
       blockIntervalMs: o.blockIntervalMs ?? LOCAL_BLOCK_INTERVAL_MS,
+      // config/operator_key.json: the key of the operator created below (or funded to join later).
+      operatorHdIndex: VALIDATOR_OPERATOR_HD_BASE + i,
     });
     nodes.push({ name, home, rpcPort: rpc, p2pPort: p2p, nodeId: res.nodeId });
     if (i >= o.validators) continue;

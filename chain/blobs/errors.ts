@@ -18,6 +18,8 @@ export enum BlobErrorCode {
   STORE_FULL = "BLOB_STORE_FULL",
   /** Too many uploads or peer fetches in progress; retry later. */
   BUSY = "BLOB_BUSY",
+  /** An upload check (upload-check.ts) refuses the bytes: e.g. not a valid model update for the task named. */
+  INVALID_CONTENT = "BLOB_INVALID_CONTENT",
   /** The uploader's quota refuses the upload. */
   QUOTA_EXCEEDED = "BLOB_QUOTA_EXCEEDED",
   /** An HTTP request this API does not take (content type, missing body, ...). */
@@ -43,6 +45,7 @@ export type BlobErrorType =
   | { code: BlobErrorCode.BUSY; limit: number }
   | { code: BlobErrorCode.QUOTA_EXCEEDED; ip: string; bytes: number }
   | { code: BlobErrorCode.BAD_REQUEST }
+  | { code: BlobErrorCode.INVALID_CONTENT; check: string }
   | { code: BlobErrorCode.UPLOAD_TIMEOUT; idleMs: number }
   | { code: BlobErrorCode.BAD_PIN; holder: string }
   | { code: BlobErrorCode.BAD_STORE; path: string }

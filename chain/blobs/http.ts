@@ -5,6 +5,7 @@ import type { RpcRoutes } from "../rpc/server.ts";
 import { parseCid } from "./cid.ts";
 import { BlobError, BlobErrorCode, type BlobLogger, isBlobError, silentBlobLogger } from "./errors.ts";
 import type { UploadQuota, UploadRequest } from "./quota.ts";
+import { beginChecks, invalidContent, type UploadCheck, type UploadContentCheck } from "./upload-check.ts";
 import type { BlobStore, PutResult } from "./store.ts";
 
 export interface BlobHttpOptions {
@@ -13,6 +14,8 @@ export interface BlobHttpOptions {
   fetch?: (cid: string) => Promise<PutResult>;
   /** Admission of uploads (per-IP byte rate; later the FL module's per-account quota). */
   quota?: UploadQuota;
+  /** Checks of what uploads contain, chosen by the upload's query (e.g. `?task=`); see upload-check.ts. */
+  checks?: readonly UploadCheck[];
   /** Uploads being received at once; more are answered 503. */
   maxConcurrentUploads: number;
   /** An upload whose body pauses this long is dropped (408); default 30 s. */
@@ -31,6 +34,7 @@ const STATUS: Record<BlobErrorCode, number> = {
   [BlobErrorCode.BAD_REQUEST]: 400,
   [BlobErrorCode.BAD_PIN]: 400,
   [BlobErrorCode.NOT_FOUND]: 404,
+  [BlobErrorCode.INVALID_CONTENT]: 422,
   [BlobErrorCode.UPLOAD_TIMEOUT]: 408,
   [BlobErrorCode.TOO_LARGE]: 413,
   [BlobErrorCode.QUOTA_EXCEEDED]: 429,
@@ -47,11 +51,12 @@ const badRequest = (message: string) => new BlobError({ code: BlobErrorCode.BAD_
  * The blob API on the RPC server:
  *
  * - `PUT /blobs` (body: the bytes, Content-Type application/octet-stream; optional `?cid=` the bytes
- *   must hash to): 201 {cid, size} when stored, 200 when the node already had it; 400 bad or
- *   mismatching CID, 413 over `blobs.max_blob_bytes`, 415 other content type, 429 quota, 503 busy,
- *   507 store full. The body streams to disk (never whole in memory); the size limit is enforced on
- *   the declared Content-Length before reading and on the bytes as they arrive, so this route needs
- *   none of the JSON-RPC body limit.
+ *   must hash to; other parameters select upload checks, e.g. `?task=`): 201 {cid, size} when
+ *   stored, 200 when the node already had it; 400 bad or mismatching CID or a query a check cannot
+ *   use, 413 over `blobs.max_blob_bytes`, 415 other content type, 422 bytes a check refuses, 429
+ *   quota, 503 busy, 507 store full. The body streams to disk (never whole in memory); the size
+ *   limit is enforced on the declared Content-Length before reading and on the bytes as they
+ *   arrive, so this route needs none of the JSON-RPC body limit.
  * - `GET /blobs/:cid`: the bytes (ETag = the CID, cacheable forever); a blob not stored here is
  *   fetched from peers first, verified and stored; 404 if no peer has it within the timeout.
  * - `HEAD /blobs/:cid`: whether this node stores the blob (size, ETag), without asking peers.
@@ -123,10 +128,13 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
         ),
         415,
       );
-    const query = (request.query ?? {}) as Record<string, unknown>;
+    const query: Record<string, string> = {};
+    for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      if (typeof v !== "string") return refuseUpload(request, reply, badRequest(`${k}: give it once`));
+      query[k] = v;
+    }
     let expected: string | undefined;
     if (query.cid !== undefined) {
-      if (typeof query.cid !== "string") return refuseUpload(request, reply, badRequest("cid: give it once"));
       try {
         expected = parseCid(query.cid).text;
       } catch (e) {
@@ -154,6 +162,20 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
           `${o.maxConcurrentUploads} uploads already in progress; retry later`,
         ),
       );
+    let check: UploadContentCheck | null = null;
+    if (o.checks && o.checks.length > 0) {
+      try {
+        check = await beginChecks(o.checks, { query, headers: request.headers });
+      } catch (e) {
+        return refuseUpload(request, reply, e);
+      }
+      if (check?.size !== undefined && declared !== undefined && declared !== check.size)
+        return refuseUpload(
+          request,
+          reply,
+          invalidContent("size", `the upload has ${declared} bytes, ${check.size} expected`),
+        );
+    }
     const u: UploadRequest = {
       ip: request.ip,
       bytes: declared ?? max,
@@ -175,8 +197,17 @@ export function blobRoutes(o: BlobHttpOptions): RpcRoutes {
     uploads++;
     let received = 0;
     try {
-      if (body) await readInto(body, (chunk) => writer.write(chunk), idleMs);
+      if (body)
+        await readInto(
+          body,
+          async (chunk) => {
+            check?.write(chunk);
+            await writer.write(chunk);
+          },
+          idleMs,
+        );
       received = writer.size;
+      check?.end();
       const r = await writer.commit();
       return reply
         .code(r.created ? 201 : 200)

@@ -90,6 +90,38 @@ export class PinSet {
     return true;
   }
 
+  /**
+   * Many changes, saved once (a task's round pins or unpins every update at once: one file write
+   * instead of one per CID). Every holder is checked before anything changes. Returns how many
+   * pins were actually added and removed.
+   */
+  update(
+    add: ReadonlyArray<{ cid: string; holder: string }>,
+    remove: ReadonlyArray<{ cid: string; holder: string }>,
+  ): { added: number; removed: number } {
+    for (const p of [...add, ...remove]) checkHolder(p.holder);
+    let removed = 0;
+    for (const { cid, holder } of remove) {
+      const s = this.pins.get(cid);
+      if (!s?.delete(holder)) continue;
+      if (s.size === 0) this.pins.delete(cid);
+      removed++;
+    }
+    let added = 0;
+    for (const { cid, holder } of add) {
+      let s = this.pins.get(cid);
+      if (s?.has(holder)) continue;
+      if (!s) {
+        s = new Set();
+        this.pins.set(cid, s);
+      }
+      s.add(holder);
+      added++;
+    }
+    if (added + removed > 0) this.save();
+    return { added, removed };
+  }
+
   private save(): void {
     const pins: Record<string, string[]> = {};
     for (const cid of this.cids()) pins[cid] = this.holders(cid);

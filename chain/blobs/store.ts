@@ -416,6 +416,15 @@ export class BlobStore {
     return this.lock.run(async () => this.pinSet.remove(cid, holder));
   }
 
+  /** Pins and unpins many CIDs at once, with one write of the pins file (see PinSet.update). */
+  async updatePins(
+    pin: ReadonlyArray<{ cid: string; holder: string }>,
+    unpin: ReadonlyArray<{ cid: string; holder: string }>,
+  ): Promise<{ added: number; removed: number }> {
+    for (const p of [...pin, ...unpin]) parseCid(p.cid);
+    return this.lock.run(async () => this.pinSet.update(pin, unpin));
+  }
+
   isPinned(cid: string): boolean {
     return this.pinSet.has(cid);
   }
@@ -423,6 +432,11 @@ export class BlobStore {
   /** Every pinned CID (stored or not), sorted. */
   pinned(): string[] {
     return this.pinSet.cids();
+  }
+
+  /** The holders of a CID's pins (stored or not), sorted; empty when unpinned. */
+  pinHolders(cid: string): string[] {
+    return this.pinSet.holders(cid);
   }
 
   /** Evicts unpinned blobs, least recently used first, until at most `targetBytes` are used. */

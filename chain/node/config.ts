@@ -32,6 +32,11 @@ export interface NodeConfig {
   consensus: ConsensusTimeouts & { blockIntervalMs: number };
   app: { minimumGasPrices: GasPrice[]; minimumGasPricesText: string };
   blobs: BlobsConfig;
+  /**
+   * The whole config.json as parsed: node services (chain/node/services.ts) read and validate
+   * their own sections from it, so this parser needs to know none of them.
+   */
+  raw: JsonObject;
 }
 
 /** The blob store and its HTTP and P2P service (chain/blobs). */
@@ -204,6 +209,7 @@ export function parseConfig(json: unknown): NodeConfig {
       },
       app: { minimumGasPrices, minimumGasPricesText: gasText },
       blobs,
+      raw: c,
     };
   } catch (e) {
     if (e instanceof ConfigError) throw e;

@@ -9,6 +9,11 @@ export interface HomePaths {
   genesis: string;
   privValidatorKey: string;
   nodeKey: string;
+  /**
+   * The validator operator's secp256k1 account key (chain/node/operator-key.ts), with which node
+   * services sign (the fl service's default `fl.operator_key_file`).
+   */
+  operatorKey: string;
   privValidatorState: string;
   consensusWal: string;
   db: string;
@@ -27,6 +32,7 @@ export function homePaths(root: string): HomePaths {
     genesis: join(configDir, "genesis.json"),
     privValidatorKey: join(configDir, "priv_validator_key.json"),
     nodeKey: join(configDir, "node_key.json"),
+    operatorKey: join(configDir, "operator_key.json"),
     privValidatorState: join(dataDir, "priv_validator_state.json"),
     consensusWal: join(dataDir, "cs.wal"),
     db: join(dataDir, "chain.db"),

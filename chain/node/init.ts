@@ -5,7 +5,7 @@ import { toBase64, toHexUpper } from "../crypto/hash.ts";
 import { createEd25519KeyFile } from "../consensus/priv-validator.ts";
 import { parseGenesisDoc } from "../genesis/genesis-doc.ts";
 import { formatRfc3339, timestampFromMillis } from "../types/time.ts";
-import { DEFAULT_CHAIN_ID, devAccounts } from "../wiring/genesis.ts";
+import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../wiring/genesis.ts";
 import {
   buildStakedGenesis,
   LOCAL_STAKING,
@@ -14,7 +14,10 @@ import {
 import { defaultConfigJson } from "./config.ts";
 import { homePaths } from "./home.ts";
 import { nodeIdOf } from "./node-key.ts";
+import { writeOperatorKeyFile } from "./operator-key.ts";
 import { createApp } from "../wiring/app.ts";
+import { hdPrivateKey } from "../wiring/hd-address.ts";
+import { serviceConfigDefaults } from "../wiring/services.ts";
 
 export interface InitOptions {
   home: string;
@@ -25,21 +28,26 @@ export interface InitOptions {
   p2pPort?: number;
   overwrite?: boolean;
   blockIntervalMs?: number;
+  /** HD index of the operator account in the dev mnemonic (default VALIDATOR_OPERATOR_HD_BASE). */
+  operatorHdIndex?: number;
 }
 
 export interface InitResult {
   home: string;
   validatorAddress: string;
   validatorPubKey: string;
+  /** The operator account (dev mnemonic) whose key is in config/operator_key.json. */
+  operatorAddress: string;
   nodeId: string;
   genesisPath: string;
   configPath: string;
 }
 
 /**
- * Creates a node home: config, validator and node keys, and a single-validator dev genesis (the
- * whitepaper allocation plus the funded dev accounts). Refuses to touch an existing home unless
- * overwrite is set, so keys are never replaced by accident.
+ * Creates a node home: config, validator and node keys, the operator's account key (the dev
+ * mnemonic at the operator's HD index, so node services can sign as the operator), and a
+ * single-validator dev genesis (the whitepaper allocation plus the funded dev accounts). Refuses to
+ * touch an existing home unless overwrite is set, so keys are never replaced by accident.
  */
 export async function initNodeHome(o: InitOptions): Promise<InitResult> {
   const p = homePaths(resolve(o.home));
@@ -54,7 +62,11 @@ export async function initNodeHome(o: InitOptions): Promise<InitResult> {
 
   const validatorKey = createEd25519KeyFile(p.privValidatorKey);
   const nodeKey = createEd25519KeyFile(p.nodeKey);
-  writeFileSync(p.config, `${JSON.stringify(defaultConfigJson(o), null, 2)}\n`, { mode: 0o644 });
+  const operatorHdIndex = o.operatorHdIndex ?? VALIDATOR_OPERATOR_HD_BASE;
+  // A dev key, as the genesis below is a dev genesis: a real operator replaces this file.
+  const operator = writeOperatorKeyFile(p.operatorKey, hdPrivateKey(DEV_MNEMONIC, operatorHdIndex));
+  const config = { ...defaultConfigJson(o), ...serviceConfigDefaults() };
+  writeFileSync(p.config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
 
   const chainId = o.chainId ?? DEFAULT_CHAIN_ID;
   const devs = await devAccounts();
@@ -62,9 +74,7 @@ export async function initNodeHome(o: InitOptions): Promise<InitResult> {
   const genesis = await buildStakedGenesis({
     chainId,
     genesisTime: formatRfc3339(timestampFromMillis(Date.now())),
-    validators: [
-      { consensusPubKey: validatorKey.pubkey, moniker: o.moniker, hdIndex: VALIDATOR_OPERATOR_HD_BASE },
-    ],
+    validators: [{ consensusPubKey: validatorKey.pubkey, moniker: o.moniker, hdIndex: operatorHdIndex }],
     devAddresses: devs.map((d) => d.address),
     staking: LOCAL_STAKING,
   });
@@ -80,6 +90,7 @@ export async function initNodeHome(o: InitOptions): Promise<InitResult> {
     home: p.root,
     validatorAddress: toHexUpper(ed25519Address(validatorKey.pubkey)),
     validatorPubKey: toBase64(validatorKey.pubkey),
+    operatorAddress: operator.address,
     nodeId: nodeIdOf(nodeKey.pubkey),
     genesisPath: p.genesis,
     configPath: p.config,

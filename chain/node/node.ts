@@ -26,6 +26,9 @@ import { createLogger, type Logger } from "./logger.ts";
 import { nodeIdOf } from "./node-key.ts";
 import { NodeRpcBackend } from "./rpc-backend.ts";
 import { type ChainCore, openChainCore } from "./chain-core.ts";
+import { ServiceHost } from "./service-host.ts";
+import type { NodeExtensions, ServiceBlobs, ServiceQuery } from "./services.ts";
+import type { UploadCheck } from "../blobs/upload-check.ts";
 
 export type AppFactory = (o: { chainId: string; committed: KVReader; config: NodeConfig }) => App;
 
@@ -34,8 +37,9 @@ const VERSION = "0.1.0";
 export class NodeStartError extends Error {}
 
 /**
- * A Cifer node: storage, app, mempool, block production and RPC, assembled from a home folder.
- * The app comes from a factory, so chain/ names no module here (the wiring does).
+ * A Cifer node: storage, app, mempool, block production, RPC and node services, assembled from a
+ * home folder. The app and the services come from the caller, so chain/ names no module here (the
+ * wiring does).
  */
 export class CiferNode {
   readonly paths: HomePaths;
@@ -48,6 +52,7 @@ export class CiferNode {
   private sw: Switch | null = null;
   private rpc: { close(): Promise<void>; port: number } | null = null;
   private executor: BlockExecutor | null = null;
+  private services: ServiceHost | null = null;
   private fatal!: (e: Error) => void;
   /** Settles when the node stops by itself (a fatal error): rejects with the cause. */
   readonly done: Promise<void>;
@@ -60,6 +65,8 @@ export class CiferNode {
     private readonly createApp: AppFactory,
     /** Overrides the config's log_level (the CLI's --log-level). */
     logLevel?: LogLevel,
+    /** Node services and upload checks (chain/node/services.ts); none by default. */
+    private readonly extensions: NodeExtensions = { services: [] },
   ) {
     this.paths = homePaths(home);
     this.config = loadConfig(this.paths.config);
@@ -150,7 +157,12 @@ export class CiferNode {
     });
     this.sw = sw;
     const routes: RpcRoutes[] = [];
-    if (config.blobs.enabled) routes.push(await this.startBlobs(sw));
+    // Upload checks query committed state through the same handler as abci_query (`backend`, below).
+    const query: ServiceQuery = (path, data) => backend.abciQuery(path, data, 0n, false);
+    const uploadChecks = (this.extensions.uploadChecks ?? []).map((make) =>
+      make({ chainId: genesis.chainId, query }),
+    );
+    if (config.blobs.enabled) routes.push(await this.startBlobs(sw, uploadChecks));
     const mempoolReactor = new MempoolReactor(mempool, sw.channel(ChannelId.Mempool));
     const isValidator = state.validators.validators.some((v) => bytesEqual(v.pubKey, validatorKey.pubkey));
     const consensus = new ConsensusService({
@@ -207,6 +219,28 @@ export class CiferNode {
     await consensus.start();
     if (!isValidator)
       log.warn("this node's key is not in the current validator set: it follows the chain without voting");
+    // Services start before the RPC server, so they are in place when clients arrive.
+    const services = new ServiceHost(this.extensions.services, log.child("services"));
+    this.services = services;
+    const consensusAddress = sha256(validatorKey.pubkey).subarray(0, 20);
+    try {
+      await services.start({
+        chainId: genesis.chainId,
+        rawConfig: config.raw,
+        paths,
+        minimumGasPrices: config.app.minimumGasPrices,
+        blobs: this.serviceBlobs(),
+        consensusPubKey: validatorKey.pubkey,
+        isValidator: () =>
+          executor.state.validators.validators.some((v) => bytesEqual(v.address, consensusAddress)),
+        latestHeight: () => executor.state.lastBlockHeight,
+        query,
+        broadcastTx: (tx) => mempoolReactor.submit(tx),
+        subscribeCommits: (listener) => executor.onCommit(listener),
+      });
+    } catch (e) {
+      throw new NodeStartError((e as Error).message);
+    }
     this.rpc = await startRpcServer(backend, {
       host: config.rpc.host,
       port: config.rpc.port,
@@ -220,8 +254,25 @@ export class CiferNode {
     log.info("rpc listening", { url: this.rpcUrl });
   }
 
+  /** The blob store as services use it (undefined without one). */
+  private serviceBlobs(): ServiceBlobs | undefined {
+    const b = this.blobs;
+    if (!b) return undefined;
+    const { store, reactor } = b;
+    return {
+      has: (cid) => store.has(cid),
+      get: (cid) => store.get(cid),
+      fetch: (cid, o) => reactor.fetch(cid, o),
+      put: (bytes) => store.put(bytes),
+      pin: (cid, holder) => store.pin(cid, holder),
+      unpin: (cid, holder) => store.unpin(cid, holder),
+      updatePins: (pin, unpin) => store.updatePins(pin, unpin),
+      pins: () => store.pinned().map((cid) => ({ cid, holders: store.pinHolders(cid) })),
+    };
+  }
+
   /** The blob store, its p2p reactor, and the /blobs routes for the RPC server. */
-  private async startBlobs(sw: Switch): Promise<RpcRoutes> {
+  private async startBlobs(sw: Switch, checks: UploadCheck[]): Promise<RpcRoutes> {
     const { config, paths } = this;
     const c = config.blobs;
     const log = this.log.child("blobs");
@@ -257,14 +308,17 @@ export class CiferNode {
           }
         : {}),
       maxConcurrentUploads: c.maxConcurrentUploads,
+      checks,
       log,
     });
   }
 
-  /** Clean shutdown: stop serving, finish the block in progress, close peers and the database. */
+  /** Clean shutdown: stop serving and the services, finish the block in progress, close peers and the database. */
   async stop(): Promise<void> {
     await this.rpc?.close();
     this.rpc = null;
+    await this.services?.stop();
+    this.services = null;
     this.blobs?.reactor.stop();
     await this.blobs?.store.close();
     this.blobs = null;

@@ -1,4 +1,5 @@
 import { createApp } from "../wiring/app.ts";
+import { nodeExtensions } from "../wiring/services.ts";
 import type { LogLevel } from "./config.ts";
 import { CiferNode } from "./node.ts";
 
@@ -10,13 +11,14 @@ export interface RunningNode {
   done: Promise<void>;
 }
 
-/** Starts the node of a home folder with the Cifer app wiring. */
+/** Starts the node of a home folder with the Cifer app wiring and node services. */
 export async function runNode(o: { home: string; logLevel?: LogLevel }): Promise<RunningNode> {
   const node = new CiferNode(
     o.home,
     ({ chainId, committed, config }) =>
       createApp({ chainId, committed, minGasPrices: () => config.app.minimumGasPrices }),
     o.logLevel,
+    nodeExtensions(),
   );
   try {
     await node.start();

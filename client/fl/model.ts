@@ -7,6 +7,7 @@
  */
 import { endianness } from "node:os";
 import type * as tfTypes from "@tensorflow/tfjs";
+import { checkedWeights, layerSizes, WeightsError } from "../../modules/fl/weights.ts";
 import type { Tf } from "./backend.ts";
 
 export interface WeightSpec {
@@ -39,25 +40,17 @@ if (endianness() !== "LE")
 export const paramCount = (spec: Pick<ModelSpec, "weightSpecs">): number =>
   spec.weightSpecs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
 
-/** The float32 arrays of each weight of `spec`, as views into `bytes` (checked: size, finite values). */
+/**
+ * The float32 arrays of each weight of `spec`, as views into `bytes` (checked: size, finite values;
+ * the one check the committee and the node's upload check also run, modules/fl/weights.ts).
+ */
 export function weightsOf(spec: Pick<ModelSpec, "weightSpecs">, bytes: Uint8Array): Float32Array[] {
-  const expected = paramCount(spec) * 4;
-  if (bytes.length !== expected) {
-    throw new ModelError(`weights have ${bytes.length} bytes, the model needs ${expected}`);
+  try {
+    return checkedWeights(layerSizes(spec.weightSpecs), bytes);
+  } catch (e) {
+    if (e instanceof WeightsError) throw new ModelError(e.message);
+    throw e;
   }
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
-  const all = new Float32Array(aligned.buffer, aligned.byteOffset, expected / 4);
-  for (let i = 0; i < all.length; i++) {
-    if (!Number.isFinite(all[i]!)) throw new ModelError(`weight ${i} is not finite (${all[i]})`);
-  }
-  const out: Float32Array[] = [];
-  let at = 0;
-  for (const w of spec.weightSpecs) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    out.push(all.subarray(at, at + n));
-    at += n;
-  }
-  return out;
 }
 
 /** The blob of a list of float32 arrays (spec order). */

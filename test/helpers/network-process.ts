@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { homePaths } from "../../chain/node/home.ts";
 import type { JsonObject } from "../../chain/types/json.ts";
 import { createNetwork } from "../../testnet/network.ts";
 import { freePort, TestNode } from "./node-process.ts";
@@ -43,6 +44,16 @@ export class TestNetwork {
       dir,
       homes.map((h) => TestNode.attach(h.home, h.rpcPort)),
     );
+  }
+
+  /** Edits each node's config/config.json before start (per-node settings: `i` is the node's index). */
+  configure(edit: (config: Record<string, Record<string, unknown>>, i: number) => void): void {
+    for (const [i, n] of this.nodes.entries()) {
+      const path = homePaths(n.home).config;
+      const c = JSON.parse(readFileSync(path, "utf8"));
+      edit(c, i);
+      writeFileSync(path, `${JSON.stringify(c, null, 2)}\n`);
+    }
   }
 
   async start(): Promise<void> {

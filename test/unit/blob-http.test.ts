@@ -8,6 +8,7 @@ import { cidOf } from "../../chain/blobs/cid.ts";
 import { BlobError, BlobErrorCode } from "../../chain/blobs/errors.ts";
 import { type BlobHttpOptions, blobRoutes } from "../../chain/blobs/http.ts";
 import { IpByteRateQuota } from "../../chain/blobs/quota.ts";
+import { invalidContent, type UploadCheck } from "../../chain/blobs/upload-check.ts";
 import { BlobStore } from "../../chain/blobs/store.ts";
 import type { RpcBackend } from "../../chain/rpc/backend.ts";
 import { type RpcServer, type RpcServerOptions, startRpcServer } from "../../chain/rpc/server.ts";
@@ -133,6 +134,77 @@ test("uploads refused: content type, size (declared and streamed), CID, stalled 
   assert.match(stalled.body, /BLOB_UPLOAD_TIMEOUT/);
 
   assert.equal(store.list().length, 0, "nothing was stored");
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(readdirSync(join(dir, "tmp")), [], "no temp file left");
+});
+
+test("upload checks: chosen by the query, wrong sizes refused unread, bad bytes refused as they stream", async () => {
+  // A toy check: `?kind=even` uploads are 4 KiB of even bytes; `?kind=nope` is refused outright.
+  const seen: string[] = [];
+  const check: UploadCheck = {
+    name: "even",
+    async begin(u) {
+      seen.push(JSON.stringify(u.query));
+      if (u.query.kind === undefined) return null;
+      if (u.query.kind !== "even")
+        throw new BlobError({ code: BlobErrorCode.BAD_REQUEST }, `no kind ${u.query.kind}`);
+      let n = 0;
+      return {
+        size: 4 * KiB,
+        write(chunk) {
+          for (const b of chunk) {
+            if (b % 2 !== 0) throw invalidContent("even", `byte ${n} is odd`);
+            n++;
+          }
+        },
+        end() {
+          if (n !== 4 * KiB) throw invalidContent("even", `${n} bytes`);
+        },
+      };
+    },
+  };
+  const { url, store, dir } = await serve({ checks: [check] });
+  const even = new Uint8Array(4 * KiB).fill(2);
+  assert.equal((await put(url, even, {}, "?kind=even")).status, 201);
+  assert.equal((await put(url, new Uint8Array(5).fill(3))).status, 201, "no ?kind=: not checked");
+
+  const nope = await put(url, even, {}, "?kind=nope");
+  assert.equal(nope.status, 400);
+  assert.equal(await errorCode(nope), "BLOB_BAD_REQUEST");
+  const twice = await put(url, even, {}, "?kind=even&kind=even");
+  assert.equal(twice.status, 400);
+  const size = await put(url, new Uint8Array(100), {}, "?kind=even");
+  assert.equal(size.status, 422);
+  assert.equal(await errorCode(size), "BLOB_INVALID_CONTENT");
+  // The odd byte arrives in a later chunk of a body of undeclared length.
+  const stream = new ReadableStream({
+    async start(c) {
+      c.enqueue(new Uint8Array(2 * KiB).fill(4));
+      await new Promise((r) => setTimeout(r, 5));
+      c.enqueue(new Uint8Array(2 * KiB).fill(4).fill(5, 100, 101));
+      c.close();
+    },
+  });
+  const odd = await put(url, stream, {}, "?kind=even");
+  assert.equal(odd.status, 422);
+  assert.match(((await odd.json()) as { error: { message: string } }).error.message, /byte 2148 is odd/);
+  const short = new ReadableStream({
+    start(c) {
+      c.enqueue(new Uint8Array(KiB).fill(4));
+      c.close();
+    },
+  });
+  assert.equal((await put(url, short, {}, "?kind=even")).status, 422, "fewer bytes than the check wants");
+
+  assert.deepEqual(
+    store
+      .list()
+      .map((b) => b.size)
+      .sort((a, b) => a - b),
+    [5, 4 * KiB],
+    "only the accepted uploads were stored",
+  );
+  assert.ok(seen.includes(JSON.stringify({ kind: "even" })));
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(readdirSync(join(dir, "tmp")), [], "no temp file left");
 });

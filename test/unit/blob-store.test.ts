@@ -234,6 +234,38 @@ test("pins: holders, absent CIDs, bad names, persisted across restarts", async (
   );
 });
 
+test("pins in a batch: one write, holders checked before any change, persisted", async () => {
+  const dir = tempDir();
+  const s = await openStore({ dir });
+  const [a, b, c] = [30, 31, 32].map((i) => cidOf(seededBytes(KiB, i)));
+  await s.pin(a!, "fl/task/1");
+  await s.pin(b!, MANUAL_PIN);
+  assert.deepEqual(
+    await s.updatePins(
+      [
+        { cid: b!, holder: "fl/task/2" },
+        { cid: c!, holder: "fl/task/2" },
+        { cid: c!, holder: "fl/task/2" },
+      ],
+      [
+        { cid: a!, holder: "fl/task/1" },
+        { cid: a!, holder: "fl/task/7" },
+      ],
+    ),
+    { added: 2, removed: 1 },
+  );
+  await assert.rejects(
+    s.updatePins([{ cid: a!, holder: "fl/task/3" }], [{ cid: b!, holder: "bad holder!" }]),
+    (e: Error) => e instanceof BlobError && e.code === BlobErrorCode.BAD_PIN,
+  );
+  assert.equal(s.isPinned(a!), false, "nothing changed by the refused batch");
+  await s.close();
+  const again = await openStore({ dir });
+  assert.deepEqual(again.pinned(), [b!, c!].sort());
+  assert.deepEqual(again.pinHolders(b!), ["fl/task/2", MANUAL_PIN]);
+  await again.close();
+});
+
 test("restart: index rebuilt from the files, LRU order from mtimes, temp files and strays cleared", async () => {
   const dir = tempDir();
   const s = await openStore({ dir, maxBlobBytes: 10 * KiB, maxStoreBytes: 40 * KiB });
