@@ -12,6 +12,7 @@ import { StargateClient } from "@cosmjs/stargate";
 import { Command, CommanderError, Option } from "commander";
 import { formatCif } from "../client/amounts.ts";
 import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../chain/wiring/genesis.ts";
+import { runFlDemo } from "./fl-demo.ts";
 import { watchLauncher } from "./launcher-watch.ts";
 import { assertPortFree, waitForHeight } from "./net.ts";
 import { createNetwork, portsOf } from "./network.ts";
@@ -81,7 +82,7 @@ function parseArgs(argv: string[]): Options {
     .addOption(
       new Option(
         "--no-demo",
-        "do not run the federated-learning demo scenario (accepted now; the demo comes with the fl module, until then nothing runs either way)",
+        "do not run the federated-learning demo (a task on the digits dataset with 4 trainers, one of them an attacker, trained and aggregated on this network once it is up)",
       ),
     )
     .helpOption("-h, --help", "show this help")
@@ -196,6 +197,12 @@ async function prepare(
     basePort: o.basePort,
     chainId: DEFAULT_CHAIN_ID,
     ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
+    editGenesis: (g) => {
+      // A round is paid when its dispute window closes: 20 blocks (5-6 s here) instead of 60 keeps
+      // a local round short, and still leaves time to try `MsgOpenDispute` by hand.
+      const fl = (g.app_state as Record<string, { params: Record<string, string> }>).fl!;
+      fl.params.dispute_blocks = "20";
+    },
   });
   const m: Marker = {
     version: 1,
@@ -256,9 +263,36 @@ async function printSummary(o: {
   );
   w(`  echo "${DEV_MNEMONIC}" | pnpm cifer keys add dev0 --recover --keyring-backend test`);
   w(`  pnpm cifer tx bank send dev0 ${accounts[1]?.address} 1CIF --keyring-backend test --yes${nodeFlag}`);
-  if (o.demo) w("  (the federated-learning demo scenario is not available yet: it comes with the fl module)");
+  w(`  pnpm cifer fl status --task <id>${nodeFlag}   # a federated-learning task, round by round`);
   w();
-  w("Ctrl-C stops the network (its data is kept; --reset starts over).");
+  w(
+    o.demo
+      ? "The federated-learning demo starts now (--no-demo skips it); the network keeps running after it."
+      : "Ctrl-C stops the network (its data is kept; --reset starts over).",
+  );
+}
+
+/**
+ * The federated-learning demo (testnet/fl-demo.ts) on the running network. Its failure is reported
+ * and leaves the network running: the network is what the user came for.
+ */
+async function runDemo(rpcUrls: string[], signal: AbortSignal): Promise<void> {
+  const w = (s: string) => process.stdout.write(`[fl demo] ${s}\n`);
+  try {
+    const r = await runFlDemo({ rpcUrls, signal, log: w });
+    const first = r.rounds[0];
+    const last = r.rounds[r.rounds.length - 1];
+    w(
+      `done: held-out accuracy ${(100 * r.initialAccuracy).toFixed(1)}% (genesis weights) -> ${first ? (100 * first.accuracy).toFixed(1) : "?"}% (round 1) -> ${last ? (100 * last.accuracy).toFixed(1) : "?"}% (round ${r.rounds.length}), with one of ${r.trainers.length} trainers sending sign-flipped updates; the median absorbed them`,
+    );
+    w(
+      `see it on chain: pnpm cifer fl status --task ${r.taskId}${rpcUrls[0] === "http://127.0.0.1:26657" ? "" : ` --node ${rpcUrls[0]}`}`,
+    );
+  } catch (e) {
+    if (signal.aborted) return;
+    w(`failed: ${(e as Error).message.replace(/\s*\n\s*/g, " ")} (the network keeps running)`);
+  }
+  process.stdout.write("\nCtrl-C stops the network (its data is kept; --reset starts over).\n");
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -288,9 +322,11 @@ async function main(argv: string[]): Promise<number> {
     settle = r;
   });
 
+  const demoAbort = new AbortController();
   const shutdown = async (code: number) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    demoAbort.abort();
     await Promise.all(validators.map((v) => v.stop(STOP_GRACE_MS)));
     settle(code);
   };
@@ -360,6 +396,11 @@ async function main(argv: string[]): Promise<number> {
     }).catch((e) =>
       process.stderr.write(`warning: could not read the dev balances: ${(e as Error).message}\n`),
     );
+    if (opts.demo)
+      void runDemo(
+        validators.map((v) => v.spec.rpcUrl),
+        demoAbort.signal,
+      );
   }
   return finished;
 }
