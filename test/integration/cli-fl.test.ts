@@ -3,8 +3,8 @@
  * process (TestNode, blobs enabled by default): init-model, create-task (the genesis weights reach
  * the node's blob store, the pool leaves the owner's balance exactly), join with two trainers,
  * status, train (its first update is on chain and its blob is the trained model; Ctrl-C stops it
- * cleanly), cancel (the escrow comes back). A second task runs `train` to its end: a single node
- * has no validators' aggregation service, so the round's committee never reports and the task
+ * cleanly), cancel (the escrow comes back). A second task runs `train` to its end: the node's
+ * aggregator service is switched off, so the round's committee never reports and the task
  * fails (fl params shortened here), which the trainer reports and exits 0.
  */
 import assert from "node:assert/strict";
@@ -55,6 +55,12 @@ describe("cifer fl against a running node", () => {
     kr = ["--keyring-backend", "test", "--keyring-dir", join(tmp, "keyring")];
     devs = await devAccounts(3);
     node = await TestNode.create({
+      // The node's own aggregator service off: this node is the only validator, so it would be
+      // the committee, and whether it reports within aggregate_blocks would be a race. The paid
+      // path, with the service, is test/integration/fl-demo.test.ts.
+      config: (c) => {
+        c.fl = { ...c.fl, enabled: false };
+      },
       genesis: (g) => {
         // A round that misses its quorum, or whose committee stays silent, fails at once.
         const fl = g.app_state!.fl as { params: Record<string, string> };

@@ -9,6 +9,7 @@ import { CliError, UsageError } from "../errors.ts";
 import { MODEL_FILE, parseHiddenArg, parsePositiveNumberArg, WEIGHTS_FILE } from "../fl-options.ts";
 import { printFields, printJson } from "../io.ts";
 import { outputOf, outputOption, parseIntArg, withExamples } from "../options.ts";
+import { loadTf } from "../tf.ts";
 
 type InitModelFlags = {
   inputs: string;
@@ -95,15 +96,7 @@ export function registerFlModelCommands(fl: Command): void {
         if (existsSync(p)) throw new UsageError(`${p} exists; pass --force to overwrite it`);
     const format = outputOf(opts);
 
-    // TensorFlow.js loads only here: the rest of the CLI starts without it.
-    const { BackendError, initTf } = await import("../../fl/backend.ts");
-    let tf: Awaited<ReturnType<typeof initTf>>;
-    try {
-      tf = await initTf();
-    } catch (e) {
-      if (e instanceof BackendError) throw new CliError(e.message);
-      throw e;
-    }
+    const tf = await loadTf();
     const { spec, weights } = await createMlp(tf.tf, { inputs, hidden, training, seed });
     try {
       mkdirSync(dir, { recursive: true });

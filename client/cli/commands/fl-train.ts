@@ -21,6 +21,7 @@ import {
 } from "../options.ts";
 import { ProgressLine, progressBar } from "../progress.ts";
 import { prepareTx, type TxFlags } from "../tx-send.ts";
+import { loadTf } from "../tf.ts";
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
@@ -140,14 +141,7 @@ export function registerFlTrainCommand(fl: Command): void {
     const data = loadDatasetArg(opts.data);
     const tx = prepareTx(opts, opts.from!);
 
-    const { BackendError, initTf } = await import("../../fl/backend.ts");
-    let tf: Awaited<ReturnType<typeof initTf>>;
-    try {
-      tf = await initTf();
-    } catch (e) {
-      if (e instanceof BackendError) throw new CliError(e.message);
-      throw e;
-    }
+    const tf = await loadTf();
     process.stdout.write(`TensorFlow.js backend: ${tf.backend}\n`);
 
     const progress = new ProgressLine();
