@@ -8,8 +8,15 @@
  *   await signing.bankSend({ from, to, amount: "1.5CIF" });
  */
 import type { StdFee } from "@cosmjs/amino";
-import { toBase64, toHex } from "@cosmjs/encoding";
-import type { Coin, EncodeObject, OfflineDirectSigner, OfflineSigner } from "@cosmjs/proto-signing";
+import { fromBase64, toBase64, toHex } from "@cosmjs/encoding";
+import {
+  type Coin,
+  type EncodeObject,
+  isOfflineDirectSigner,
+  type OfflineDirectSigner,
+  type OfflineSigner,
+} from "@cosmjs/proto-signing";
+import type { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import {
   type AuthExtension,
   type BankExtension,
@@ -115,11 +122,22 @@ export class CiferClient extends SigningStargateClient {
 
   protected constructor(
     cometClient: CometClient | undefined,
-    signer: OfflineSigner,
+    private readonly offlineSigner: OfflineSigner,
     options: SigningStargateClientOptions,
   ) {
-    super(cometClient, signer, withDefaults(options));
-    this.readOnly = signer === readOnlySigner;
+    super(cometClient, offlineSigner, withDefaults(options));
+    this.readOnly = offlineSigner === readOnlySigner;
+  }
+
+  /**
+   * Signs a SignDoc that is not a transaction (an FL upload claim, modules/fl/upload-auth.ts) with
+   * the account's key, SIGN_MODE_DIRECT: returns the compressed public key and the 64-byte signature.
+   */
+  async signDirectDoc(address: string, doc: SignDoc): Promise<{ pubkey: Uint8Array; signature: Uint8Array }> {
+    if (this.readOnly || !isOfflineDirectSigner(this.offlineSigner))
+      throw new Error("this client's signer cannot sign SIGN_MODE_DIRECT documents");
+    const { signature } = await this.offlineSigner.signDirect(address, doc);
+    return { pubkey: fromBase64(signature.pub_key.value), signature: fromBase64(signature.signature) };
   }
 
   /** A read-only client: queries, getTx, broadcastTx of already signed bytes. */

@@ -22,6 +22,10 @@ export enum BlobErrorCode {
   INVALID_CONTENT = "BLOB_INVALID_CONTENT",
   /** The uploader's quota refuses the upload. */
   QUOTA_EXCEEDED = "BLOB_QUOTA_EXCEEDED",
+  /** An upload that must be signed is not, or its signature does not verify. */
+  UNAUTHORIZED = "BLOB_UNAUTHORIZED",
+  /** The signer may not upload this (e.g. not a participant of the FL task named). */
+  FORBIDDEN = "BLOB_FORBIDDEN",
   /** An HTTP request this API does not take (content type, missing body, ...). */
   BAD_REQUEST = "BLOB_BAD_REQUEST",
   /** An upload's body stopped arriving. */
@@ -43,7 +47,9 @@ export type BlobErrorType =
   | { code: BlobErrorCode.CORRUPT; cid: string; path: string }
   | { code: BlobErrorCode.STORE_FULL; size: number; used: number; pinned: number; max: number }
   | { code: BlobErrorCode.BUSY; limit: number }
-  | { code: BlobErrorCode.QUOTA_EXCEEDED; ip: string; bytes: number }
+  | { code: BlobErrorCode.QUOTA_EXCEEDED; bytes: number; ip?: string; account?: string }
+  | { code: BlobErrorCode.UNAUTHORIZED }
+  | { code: BlobErrorCode.FORBIDDEN; account: string }
   | { code: BlobErrorCode.BAD_REQUEST }
   | { code: BlobErrorCode.INVALID_CONTENT; check: string }
   | { code: BlobErrorCode.UPLOAD_TIMEOUT; idleMs: number }

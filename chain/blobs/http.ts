@@ -38,6 +38,8 @@ const STATUS: Record<BlobErrorCode, number> = {
   [BlobErrorCode.UPLOAD_TIMEOUT]: 408,
   [BlobErrorCode.TOO_LARGE]: 413,
   [BlobErrorCode.QUOTA_EXCEEDED]: 429,
+  [BlobErrorCode.UNAUTHORIZED]: 401,
+  [BlobErrorCode.FORBIDDEN]: 403,
   [BlobErrorCode.CORRUPT]: 500,
   [BlobErrorCode.BAD_STORE]: 500,
   [BlobErrorCode.BUSY]: 503,

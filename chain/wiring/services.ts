@@ -13,7 +13,7 @@ export function nodeExtensions(): NodeExtensions {
     // The FL committee member's aggregator: idle unless this node validates (modules/fl/service).
     services: [() => new FlAggregatorService()],
     // `PUT /blobs?task=<id>`: the bytes must be a model of that task (size, finite float32s).
-    uploadChecks: [({ query }) => flUploadCheck(query)],
+    uploadChecks: [(ctx) => flUploadCheck(ctx)],
   };
 }
 

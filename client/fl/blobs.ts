@@ -6,6 +6,7 @@
  * cannot hand a trainer other weights than the chain names.
  */
 import { cidOf, parseCid } from "../../chain/blobs/cid.ts";
+import { UPLOAD_AUTH_HEADER } from "../../modules/fl/upload-auth.ts";
 
 /** What a download may hold at most unless told otherwise: the node's default `blobs.max_blob_bytes`. */
 export const DEFAULT_MAX_BLOB_BYTES = 64 * 1024 * 1024;
@@ -82,23 +83,30 @@ async function httpError(res: Response, what: string): Promise<BlobClientError> 
 
 /**
  * Uploads `bytes` to the node and returns their CID. The CID goes along (`?cid=`), so the node
- * stores them only if they arrived intact; `taskId` (`&task=`) tells the node which task the blob
- * belongs to (for its upload quota and pins).
+ * stores them only if they arrived intact. An FL update names its task and round and carries the
+ * participant's signature of them (`update`), so the node checks it against the task's model and
+ * limits the updates each account uploads per round.
  */
 export async function putBlob(
   nodeUrl: string,
   bytes: Uint8Array,
-  o: BlobRequestOptions & { taskId?: bigint | number } = {},
+  o: BlobRequestOptions & {
+    /** An FL update: its task, round and the participant's signature (modules/fl/upload-auth.ts). */
+    update?: { taskId: bigint; round: number; auth: string };
+  } = {},
 ): Promise<string> {
   const cid = cidOf(bytes);
   const what = `upload of ${cid} (${bytes.length} bytes) to ${base(nodeUrl)}`;
-  const query = `cid=${cid}${o.taskId !== undefined ? `&task=${o.taskId}` : ""}`;
+  const query = `cid=${cid}${o.update ? `&task=${o.update.taskId}&round=${o.update.round}` : ""}`;
   const res = await request(
     `${base(nodeUrl)}/blobs?${query}`,
     {
       method: "PUT",
       body: bytes,
-      headers: { "content-type": "application/octet-stream" },
+      headers: {
+        "content-type": "application/octet-stream",
+        ...(o.update ? { [UPLOAD_AUTH_HEADER]: o.update.auth } : {}),
+      },
       signal: signalOf(o),
     },
     what,

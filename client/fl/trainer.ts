@@ -25,6 +25,8 @@ import {
 } from "../../modules/fl/proto.ts";
 import { trainWithAttack } from "./attacks.ts";
 import type { Tf } from "./backend.ts";
+import { cidOf } from "../../chain/blobs/cid.ts";
+import { formatUploadAuth, uploadSignDoc } from "../../modules/fl/upload-auth.ts";
 import { getBlob, putBlob } from "./blobs.ts";
 import { checkDataFits } from "./data-fit.ts";
 import { type ModelSpec, ModelError, parseModelSpec, weightsOf } from "./model.ts";
@@ -77,6 +79,7 @@ export class FlTrainer {
   private readonly pollMs: number;
   private tf: Tf | undefined;
   private global: { cid: string; bytes: Uint8Array } | undefined;
+  private chainId: string | undefined;
 
   constructor(private readonly o: TrainerOptions) {
     this.pollMs = Math.min(60_000, Math.max(100, o.pollIntervalMs ?? 1000));
@@ -234,8 +237,14 @@ export class FlTrainer {
       );
     if (this.aborted) return undefined;
     this.emit({ phase: "uploading", round, bytes: weights.length });
+    const claim = { taskId: task.id, round, cid: cidOf(weights) };
+    this.chainId ??= await this.o.client.getChainId();
+    const { pubkey, signature } = await this.o.client.signDirectDoc(
+      this.o.address,
+      uploadSignDoc(this.chainId, claim),
+    );
     const cid = await putBlob(this.o.nodeUrl, weights, {
-      taskId: task.id,
+      update: { taskId: task.id, round, auth: formatUploadAuth(pubkey, signature) },
       ...(this.o.signal ? { signal: this.o.signal } : {}),
     });
     const samples = this.o.data.count;

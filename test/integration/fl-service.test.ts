@@ -5,6 +5,7 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, QueryClient, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { readFileSync } from "node:fs";
+import { fromBase64 } from "@cosmjs/encoding";
 import { join } from "node:path";
 import { cidOf } from "../../chain/blobs/cid.ts";
 import { homePaths } from "../../chain/node/home.ts";
@@ -15,6 +16,7 @@ import { type FlExtension, setupFlExtension } from "../../client/fl/query.ts";
 import { createCiferRegistry } from "../../client/registry.ts";
 import { aggregate } from "../../modules/fl/aggregation/aggregate.ts";
 import { encodeLayers } from "../../modules/fl/aggregation/encoding.ts";
+import { formatUploadAuth, UPLOAD_AUTH_HEADER, uploadSignDoc } from "../../modules/fl/upload-auth.ts";
 import type { AggregationRule } from "../../modules/fl/aggregation/types.ts";
 import {
   MsgCreateTaskResponse,
@@ -86,6 +88,35 @@ const put = async (node: TestNode, bytes: Uint8Array, query = "") => {
     body: (await res.json()) as { cid?: string; error?: { code: string; message: string } },
   };
 };
+
+/** An update upload signed by `who` (modules/fl/upload-auth.ts); `signedRound` signs another claim. */
+let signer: DirectSecp256k1HdWallet;
+let chainId: string;
+async function putUpdate(
+  node: TestNode,
+  who: string,
+  taskId: bigint,
+  round: number,
+  bytes: Uint8Array,
+  o: { signedRound?: number } = {},
+) {
+  const cid = cidOf(bytes);
+  const { signature } = await signer.signDirect(
+    who,
+    uploadSignDoc(chainId, { taskId, round: o.signedRound ?? round, cid }),
+  );
+  const auth = formatUploadAuth(fromBase64(signature.pub_key.value), fromBase64(signature.signature));
+  const res = await fetch(`${node.url}/blobs?task=${taskId}&round=${round}&cid=${cid}`, {
+    method: "PUT",
+    body: bytes,
+    headers: { "content-type": "application/octet-stream", [UPLOAD_AUTH_HEADER]: auth },
+    signal: AbortSignal.timeout(20_000),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as { cid?: string; error?: { code: string; message: string } },
+  };
+}
 
 /** The fl service's pins on a node: holder -> CIDs (from data/blobs/pins.json). */
 function flPins(node: TestNode): Map<string, string[]> {
@@ -160,6 +191,7 @@ describe("the fl aggregator service on a 4-validator network", () => {
       hdPaths: [0, 1, 2, 3, 4].map(makeCosmoshubPath),
     });
     [owner, ...trainers] = (await wallet.getAccounts()).map((a) => a.address) as [string, ...string[]];
+    signer = wallet;
     client = await SigningStargateClient.connectWithSigner(node0.url, wallet, {
       registry: createCiferRegistry(),
       gasPrice: GasPrice.fromString("0.0025ucif"),
@@ -167,6 +199,7 @@ describe("the fl aggregator service on a 4-validator network", () => {
       broadcastTimeoutMs: 30_000,
     });
     comet = await Comet38Client.connect(node0.url);
+    chainId = await client.getChainId();
     q = QueryClient.withExtensions(comet, setupFlExtension);
 
     const genesis = await put(node0, bytesOf(global0));
@@ -179,7 +212,7 @@ describe("the fl aggregator service on a 4-validator network", () => {
         genesisWeightsCid: genesis.body.cid!,
         rewardPool: { denom: "ucif", amount: POOL.toString() },
         rounds: 1,
-        roundBlocks: 24n,
+        roundBlocks: 40n,
         maxParticipants: 4,
         committeeSize: 4,
         ruleParams: { f: 0, m: 0, betaPpm: 0 },
@@ -207,30 +240,7 @@ describe("the fl aggregator service on a 4-validator network", () => {
     await net?.destroy();
   });
 
-  test("PUT /blobs?task= checks the bytes against the task's model", async () => {
-    const node = net.nodes[1]!;
-    const nan = await put(node, nanBytes, `?task=${task1}`);
-    assert.equal(nan.status, 422);
-    assert.equal(nan.body.error?.code, "BLOB_INVALID_CONTENT");
-    assert.match(nan.body.error!.message, /weight 5 is not finite \(NaN\)/);
-    const short = await put(node, nanBytes.subarray(0, 100), `?task=${task1}`);
-    assert.equal(short.status, 422);
-    assert.match(short.body.error!.message, /100 bytes, 104 expected/);
-    assert.equal((await put(node, task1Bytes[0]!, "?task=999")).status, 400);
-    assert.equal((await put(node, task1Bytes[0]!, "?task=x")).status, 400);
-  });
-
-  test("trainers upload and submit; the services aggregate, agree, and the rounds are paid", async () => {
-    // Updates go to different nodes: every committee member fetches most of them from peers.
-    for (const [i, b] of task1Bytes.entries()) {
-      // The NaN update goes around the check (no ?task=): the committee must exclude it.
-      const r = await put(net.nodes[i]!, b, i === 3 ? "" : `?task=${task1}`);
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-    }
-    for (const [i, b] of task2Bytes.entries()) {
-      const r = await put(net.nodes[(i + 1) % 4]!, b, `?task=${task2}`);
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-    }
+  test("trainers join; PUT /blobs?task= takes only their signed updates of the current round", async () => {
     const join = (who: string) =>
       client.signAndBroadcast(
         who,
@@ -242,6 +252,41 @@ describe("the fl aggregator service on a 4-validator network", () => {
       );
     for (const r of await Promise.all(trainers.map(join))) assertIsDeliverTxSuccess(r);
     assert.equal((await q.fl.task(task1)).task.status, TaskStatus.Running);
+
+    const node = net.nodes[1]!;
+    const who = trainers[0]!;
+    const nan = await putUpdate(node, who, task1, 1, nanBytes);
+    assert.equal(nan.status, 422);
+    assert.equal(nan.body.error?.code, "BLOB_INVALID_CONTENT");
+    assert.match(nan.body.error!.message, /weight 5 is not finite \(NaN\)/);
+    const short = await putUpdate(node, who, task1, 1, nanBytes.subarray(0, 100));
+    assert.equal(short.status, 422);
+    assert.match(short.body.error!.message, /100 bytes, 104 expected/);
+    assert.equal((await putUpdate(node, who, 999n, 1, task1Bytes[0]!)).status, 400, "no such task");
+    assert.equal((await putUpdate(node, who, task1, 2, task1Bytes[0]!)).status, 400, "not the current round");
+    assert.equal(
+      (await put(node, task1Bytes[0]!, `?task=${task1}&round=1&cid=${cidOf(task1Bytes[0]!)}`)).status,
+      401,
+    );
+    const forged = await putUpdate(node, who, task1, 1, task1Bytes[0]!, { signedRound: 2 });
+    assert.equal(forged.status, 401, "a signature of another claim");
+    const outsider = await putUpdate(node, owner, task1, 1, task1Bytes[0]!);
+    assert.equal(outsider.status, 403);
+    assert.match(outsider.body.error!.message, /is not a participant of task/);
+  });
+
+  test("trainers upload and submit; the services aggregate, agree, and the rounds are paid", async () => {
+    // Updates go to different nodes: every committee member fetches most of them from peers.
+    for (const [i, b] of task1Bytes.entries()) {
+      // The NaN update goes around the check (no ?task=): the committee must exclude it.
+      const r =
+        i === 3 ? await put(net.nodes[i]!, b) : await putUpdate(net.nodes[i]!, trainers[i]!, task1, 1, b);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    for (const [i, b] of task2Bytes.entries()) {
+      const r = await putUpdate(net.nodes[(i + 1) % 4]!, trainers[i]!, task2, 1, b);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
     const submit = (who: string, i: number) =>
       client.signAndBroadcast(
         who,

@@ -16,6 +16,7 @@ import { BlobStore } from "../../chain/blobs/store.ts";
 import type { RpcBackend } from "../../chain/rpc/backend.ts";
 import { startRpcServer } from "../../chain/rpc/server.ts";
 import { BlobClientError, getBlob, putBlob } from "../../client/fl/blobs.ts";
+import { UPLOAD_AUTH_HEADER } from "../../modules/fl/upload-auth.ts";
 
 const KiB = 1024;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -62,7 +63,7 @@ const rejectsWith = (p: Promise<unknown>, code: string, message: RegExp) =>
 test("put then get through the node's routes: the CID is the bytes' own", async () => {
   const { url, store } = await node();
   const bytes = new Uint8Array(10 * KiB).map((_, i) => i % 251);
-  const cid = await putBlob(`${url}/`, bytes, { taskId: 7n });
+  const cid = await putBlob(`${url}/`, bytes);
   assert.equal(cid, cidOf(bytes));
   assert.equal(store.has(cid), true);
   assert.equal(await putBlob(url, bytes), cid, "a second upload of the same bytes is fine");
@@ -85,8 +86,10 @@ test("a download that does not hash to its CID is refused", async () => {
 
 test("an upload the node stored under another CID is refused", async () => {
   let seen = "";
+  let auth: string | string[] | undefined;
   const url = await fake((req, res) => {
     seen = req.url ?? "";
+    auth = req.headers[UPLOAD_AUTH_HEADER];
     req.resume();
     req.on("end", () => {
       res.writeHead(201, { "content-type": "application/json" });
@@ -94,8 +97,13 @@ test("an upload the node stored under another CID is refused", async () => {
     });
   });
   const bytes = new Uint8Array([5, 6, 7, 8]);
-  await rejectsWith(putBlob(url, bytes, { taskId: 3 }), "BLOB_CID_MISMATCH", /stored bafkrei/);
-  assert.equal(seen, `/blobs?cid=${cidOf(bytes)}&task=3`);
+  await rejectsWith(
+    putBlob(url, bytes, { update: { taskId: 3n, round: 2, auth: "AAAA.BBBB" } }),
+    "BLOB_CID_MISMATCH",
+    /stored bafkrei/,
+  );
+  assert.equal(seen, `/blobs?cid=${cidOf(bytes)}&task=3&round=2`);
+  assert.equal(auth, "AAAA.BBBB", "an update carries its signature header");
 });
 
 test("downloads are bounded: declared and streamed sizes over maxBytes are refused", async () => {

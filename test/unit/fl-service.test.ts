@@ -3,6 +3,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { fromBase64 } from "@cosmjs/encoding";
+import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
+import { cidOf } from "../../chain/blobs/cid.ts";
 import { BlobErrorCode, isBlobError } from "../../chain/blobs/errors.ts";
 import { loadOperatorKeyFile, writeOperatorKeyFile } from "../../chain/node/operator-key.ts";
 import type { QueryAnswer } from "../../chain/rpc/backend.ts";
@@ -13,6 +16,8 @@ import { aggregateHash } from "../../modules/fl/aggregation/encoding.ts";
 import {
   DisputeStatus,
   encode,
+  QueryParticipantsResponse,
+  QueryRoundResponse,
   QueryTaskResponse,
   ROOT_STAGE,
   type Round,
@@ -32,7 +37,8 @@ import { jobKey, jobsFor, rootInputsOf } from "../../modules/fl/service/jobs.ts"
 import { pinPlan, taskBlobs, taskPinHolder } from "../../modules/fl/service/pins.ts";
 import { rootInputId, rootInputs } from "../../modules/fl/service/root.ts";
 import { aggregationRuleOf } from "../../modules/fl/service/rule.ts";
-import { flUploadCheck } from "../../modules/fl/service/upload-check.ts";
+import { flUploadCheck, UPLOADS_PER_ROUND } from "../../modules/fl/service/upload-check.ts";
+import { formatUploadAuth, UPLOAD_AUTH_HEADER, uploadSignDoc } from "../../modules/fl/upload-auth.ts";
 import { checkedWeights, WeightsError, WeightsStreamCheck } from "../../modules/fl/weights.ts";
 import { blob } from "../helpers/fl.ts";
 
@@ -497,54 +503,160 @@ describe("config", () => {
   });
 });
 
-describe("the upload check of PUT /blobs?task=", () => {
-  const answer = (t: Task | undefined): QueryAnswer =>
-    t
-      ? {
-          code: 0,
-          codespace: "",
-          log: "",
-          height: 5n,
-          value: encode(QueryTaskResponse, { task: t, modelSpec: "{}" }),
-        }
-      : {
-          code: 22,
-          codespace: "sdk",
-          log: "rpc error: code = NotFound desc = task 9 does not exist",
-          height: 5n,
-          value: new Uint8Array(),
-        };
-  const check = (t: Task | undefined) => flUploadCheck(async () => answer(t));
-  const begin = (t: Task | undefined, query: Record<string, string>) =>
-    check(t).begin({ query, headers: {} });
+describe("the upload check of PUT /blobs?task=", async () => {
+  const CHAIN = "cifer-test-1";
+  const wallet = await DirectSecp256k1Wallet.fromKey(new Uint8Array(32).fill(3), "cif");
+  const trainer = (await wallet.getAccounts())[0]!.address;
+  const outsiderWallet = await DirectSecp256k1Wallet.fromKey(new Uint8Array(32).fill(4), "cif");
+  const outsider = (await outsiderWallet.getAccounts())[0]!.address;
+  const notFound: QueryAnswer = {
+    code: 22,
+    codespace: "sdk",
+    log: "rpc error: code = NotFound desc = task 9 does not exist",
+    height: 5n,
+    value: new Uint8Array(),
+  };
+  const ok = (value: Uint8Array): QueryAnswer => ({ code: 0, codespace: "", log: "", height: 5n, value });
+  /** A node's query handler over one task (or none), its current round and one participant. */
+  const check = (t: Task | undefined, r: Partial<Round> = {}) =>
+    flUploadCheck({
+      chainId: CHAIN,
+      query: async (path) => {
+        if (!t) return notFound;
+        if (path.endsWith("/Task")) return ok(encode(QueryTaskResponse, { task: t, modelSpec: "{}" }));
+        if (path.endsWith("/Round"))
+          return ok(
+            encode(QueryRoundResponse, {
+              round: round({ status: RoundStatus.Collecting, ...r }),
+              stages: [],
+            }),
+          );
+        if (path.endsWith("/Participants"))
+          return ok(
+            encode(QueryParticipantsResponse, {
+              participants: [{ taskId: t.id, address: trainer, joinedHeight: 2n, updates: 0, earned: "0" }],
+              pagination: undefined,
+            }),
+          );
+        throw new Error(`unexpected query ${path}`);
+      },
+    });
+  const bytes16 = (seed: number) => new Uint8Array(Float32Array.from([seed, 2, 3, 4]).buffer);
+  /** The query and headers of an upload of `cid`, signed by `w` for `signed` (default: the same claim). */
+  const upload = async (
+    q: { task: string; round: string; cid: string },
+    w = wallet,
+    signed: { chainId?: string; round?: number } = {},
+  ) => {
+    const address = (await w.getAccounts())[0]!.address;
+    const { signature } = await w.signDirect(
+      address,
+      uploadSignDoc(signed.chainId ?? CHAIN, {
+        taskId: BigInt(q.task),
+        round: signed.round ?? Number(q.round),
+        cid: q.cid,
+      }),
+    );
+    const auth = formatUploadAuth(fromBase64(signature.pub_key.value), fromBase64(signature.signature));
+    return { query: q, headers: { [UPLOAD_AUTH_HEADER]: auth } };
+  };
+  const claim = (seed = 1) => ({ task: "7", round: "1", cid: cidOf(bytes16(seed)) });
+  const refused = async (p: Promise<unknown>, code: BlobErrorCode, re: RegExp) =>
+    assert.rejects(p, (e) => isBlobError(e, code) && re.test((e as Error).message));
 
-  test("no ?task=: not checked; a bad or unknown task: 400 before the body", async () => {
-    assert.equal(await begin(task(), {}), null);
-    const refused = async (t: Task | undefined, q: Record<string, string>, re: RegExp) =>
-      assert.rejects(
-        begin(t, q),
-        (e) => isBlobError(e, BlobErrorCode.BAD_REQUEST) && re.test((e as Error).message),
-      );
-    await refused(task(), { task: "0" }, /expected a task id/);
-    await refused(task(), { task: "1e3" }, /expected a task id/);
-    await refused(undefined, { task: "9" }, /task 9 does not exist/);
-    await refused(task({ status: TaskStatus.Finished }), { task: "7" }, /task 7 is finished/);
+  test("no ?task=: not checked; a bad query or an unknown or ended task: 400 before the body", async () => {
+    const c = check(task());
+    assert.equal(await c.begin({ query: {}, headers: {} }), null);
+    const bad = async (q: Record<string, string>, re: RegExp, t: Task | undefined) =>
+      refused(check(t).begin(await upload({ ...claim(), ...q })), BlobErrorCode.BAD_REQUEST, re);
+    // A malformed query is refused before anything else, signed or not.
+    for (const [q, re] of [
+      [{ task: "0" }, /expected a task id/],
+      [{ task: "1e3" }, /expected a task id/],
+      [{ round: "0" }, /round: expected the round/],
+      [{ round: "x" }, /round: expected the round/],
+    ] as const)
+      await refused(c.begin({ query: { ...claim(), ...q }, headers: {} }), BlobErrorCode.BAD_REQUEST, re);
+    await refused(
+      c.begin({ query: { task: "7", round: "1" }, headers: {} }),
+      BlobErrorCode.BAD_REQUEST,
+      /must name its CID/,
+    );
+    await bad({ task: "9" }, /task 9 does not exist/, undefined);
+    await bad({}, /task 7 is finished/, task({ status: TaskStatus.Finished }));
+    await bad({ round: "2" }, /not collecting updates for round 2 \(current round 1\)/, task());
+    await refused(
+      check(task(), { status: RoundStatus.Aggregating }).begin(await upload(claim())),
+      BlobErrorCode.BAD_REQUEST,
+      /no longer collects updates/,
+    );
+  });
+
+  test("signed by a participant of the task, for this very claim: else 401 or 403", async () => {
+    const c = check(task());
+    await refused(
+      c.begin({ query: claim(), headers: {} }),
+      BlobErrorCode.UNAUTHORIZED,
+      /missing x-cifer-upload-auth/,
+    );
+    await refused(
+      c.begin({ query: claim(), headers: { [UPLOAD_AUTH_HEADER]: "abc" } }),
+      BlobErrorCode.UNAUTHORIZED,
+      /expected <base64 pubkey>.<base64 signature>/,
+    );
+    // A valid signature of another round, another chain or another CID proves nothing here.
+    await refused(
+      c.begin(await upload(claim(), wallet, { round: 2 })),
+      BlobErrorCode.UNAUTHORIZED,
+      /does not sign this upload/,
+    );
+    await refused(
+      c.begin(await upload(claim(), wallet, { chainId: "other-1" })),
+      BlobErrorCode.UNAUTHORIZED,
+      /on chain cifer-test-1/,
+    );
+    const other = await upload(claim(1));
+    await refused(
+      c.begin({ query: claim(2), headers: other.headers }),
+      BlobErrorCode.UNAUTHORIZED,
+      /does not sign this upload/,
+    );
+    await refused(
+      c.begin(await upload(claim(), outsiderWallet)),
+      BlobErrorCode.FORBIDDEN,
+      new RegExp(`${outsider} is not a participant of task 7`),
+    );
+    assert.ok(await c.begin(await upload(claim())));
+  });
+
+  test(`at most ${UPLOADS_PER_ROUND} distinct updates per account and round; the same one again is fine`, async () => {
+    const c = check(task());
+    for (let i = 1; i <= UPLOADS_PER_ROUND; i++) assert.ok(await c.begin(await upload(claim(i))));
+    assert.ok(await c.begin(await upload(claim(1))), "a retry of an update already counted");
+    await refused(
+      c.begin(await upload(claim(UPLOADS_PER_ROUND + 1))),
+      BlobErrorCode.QUOTA_EXCEEDED,
+      new RegExp(`already uploaded ${UPLOADS_PER_ROUND} updates for round 1 of task 7`),
+    );
+    // The next round starts a new count.
+    const next = check(task({ currentRound: 2 }));
+    assert.ok(await next.begin(await upload({ ...claim(9), round: "2" })));
   });
 
   test("the bytes must be the task's size of finite float32s", async () => {
-    const c = (await begin(task(), { task: "7" }))!;
+    const c = (await check(task()).begin(await upload(claim())))!;
     assert.equal(c.size, 16);
     c.write(new Uint8Array(Float32Array.from([1, 2]).buffer));
     c.write(new Uint8Array(Float32Array.from([3, 4]).buffer));
     c.end();
-    const nan = (await begin(task(), { task: "7" }))!;
+    const nan = (await check(task()).begin(await upload(claim(2))))!;
     assert.throws(
       () => nan.write(new Uint8Array(Float32Array.from([1, 2, Number.NaN]).buffer)),
       (e) =>
         isBlobError(e, BlobErrorCode.INVALID_CONTENT) &&
         /not a model of task 7.*weight 2 is not finite/.test((e as Error).message),
     );
-    const short = (await begin(task(), { task: "7" }))!;
+    const short = (await check(task()).begin(await upload(claim(3))))!;
     short.write(new Uint8Array(12));
     assert.throws(
       () => short.end(),

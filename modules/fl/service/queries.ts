@@ -3,6 +3,9 @@ import {
   encode,
   type FlCodec,
   type PageRequest,
+  type Participant,
+  QueryParticipantsRequest,
+  QueryParticipantsResponse,
   QueryRoundRequest,
   QueryRoundResponse,
   QueryTaskRequest,
@@ -78,6 +81,22 @@ export class FlQueries {
     const r = await this.call("Round", QueryRoundRequest, QueryRoundResponse, { taskId, round });
     if (!r.round) throw new FlQueryError(`${SERVICE}/Round`, 0, `task ${taskId} has no round ${round}`);
     return { round: r.round, stages: r.stages };
+  }
+
+  /** The participant record of `address` in the task, if it joined. */
+  async participant(taskId: bigint, address: string): Promise<Participant | undefined> {
+    let key: Uint8Array | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const r = await this.call("Participants", QueryParticipantsRequest, QueryParticipantsResponse, {
+        taskId,
+        pagination: pageOf(key),
+      });
+      const found = r.participants.find((p) => p.address === address);
+      if (found) return found;
+      key = r.pagination?.nextKey;
+      if (!key || key.length === 0) break;
+    }
+    return undefined;
   }
 
   async updates(taskId: bigint, round: number): Promise<Update[]> {

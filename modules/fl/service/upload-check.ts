@@ -1,24 +1,59 @@
 import { BlobError, BlobErrorCode } from "../../../chain/blobs/errors.ts";
+import { parseCid } from "../../../chain/blobs/cid.ts";
 import { invalidContent, type UploadCheck } from "../../../chain/blobs/upload-check.ts";
-import type { ServiceQuery } from "../../../chain/node/services.ts";
-import { TaskStatus, TASK_STATUS_NAMES } from "../proto.ts";
+import { secp256k1AddressBytes, toAddress } from "../../../chain/crypto/address.ts";
+import { verifySecp256k1 } from "../../../chain/crypto/secp256k1.ts";
+import type { UploadCheckContext } from "../../../chain/node/services.ts";
+import { RoundStatus, TaskStatus, TASK_STATUS_NAMES } from "../proto.ts";
+import { parseUploadAuth, UPLOAD_AUTH_HEADER, UploadAuthError, uploadSignBytes } from "../upload-auth.ts";
 import { WeightsError, WeightsStreamCheck } from "../weights.ts";
 import { FlQueries } from "./queries.ts";
 
 const NAME = "fl-update";
 const TASK_ID = /^[1-9][0-9]{0,19}$/;
+const ROUND = /^[1-9][0-9]{0,9}$/;
+/**
+ * Distinct updates one account may upload to this node per task and round. The chain accepts one
+ * per round; three leave room to retrain after a failed submission, and bound what an account can
+ * make a node store to 3 x update_bytes a round.
+ */
+export const UPLOADS_PER_ROUND = 3;
+/** Accounts x rounds remembered (oldest forgotten first): bounds the counter's memory. */
+const MAX_TRACKED = 20_000;
 
 const badRequest = (message: string) => new BlobError({ code: BlobErrorCode.BAD_REQUEST }, message);
+const unauthorized = (message: string) => new BlobError({ code: BlobErrorCode.UNAUTHORIZED }, message);
+
+/** CIDs uploaded per (task, round, account): the per-account, per-round limit. */
+class UploadCounter {
+  private readonly seen = new Map<string, Set<string>>();
+
+  /** Counts `cid` for the key unless it is already counted; false if that would pass `max`. */
+  admit(key: string, cid: string, max: number): boolean {
+    const cids = this.seen.get(key) ?? new Set<string>();
+    if (cids.has(cid)) return true;
+    if (cids.size >= max) return false;
+    cids.add(cid);
+    this.seen.delete(key);
+    this.seen.set(key, cids);
+    if (this.seen.size > MAX_TRACKED) this.seen.delete(this.seen.keys().next().value!);
+    return true;
+  }
+}
 
 /**
- * `PUT /blobs?task=<id>`: the upload claims to be a weights blob of FL task <id> (an update, or an
- * aggregate), so the node checks it as the committee will (modules/fl/weights.ts): exactly the
- * task's update_bytes, every float32 finite. 400 for a task id that is malformed or names no open
- * or running task; 422 for bytes that do not fit (checked as they stream, so a bad upload is never
- * stored). Uploads without `?task=` are not checked: the committee still excludes bad updates.
+ * `PUT /blobs?task=<id>&round=<r>&cid=<cid>`: a participant's update for round r of FL task <id>,
+ * signed (upload-auth.ts). Before the body is read: 400 for a malformed query or a task or round
+ * that takes no updates now, 401 for a missing or wrong signature, 403 for an account that did not
+ * join the task, 429 past UPLOADS_PER_ROUND distinct updates of that account in that round. Then the
+ * bytes are checked as the committee will (modules/fl/weights.ts) while they stream, so a bad upload
+ * is never stored: exactly the task's update_bytes, every float32 finite (422 otherwise).
+ * Uploads without `?task=` are not checked here (per-IP quota and size bounds only), and the
+ * committee still excludes bad updates whatever way they arrived.
  */
-export function flUploadCheck(query: ServiceQuery): UploadCheck {
-  const fl = new FlQueries(query);
+export function flUploadCheck(ctx: UploadCheckContext): UploadCheck {
+  const fl = new FlQueries(ctx.query);
+  const counter = new UploadCounter();
   return {
     name: NAME,
     async begin(u) {
@@ -28,12 +63,49 @@ export function flUploadCheck(query: ServiceQuery): UploadCheck {
         throw badRequest(
           `task: expected a task id (a positive integer), got ${JSON.stringify(raw.slice(0, 40))}`,
         );
-      const found = await fl.task(BigInt(raw));
+      const roundRaw = u.query.round;
+      if (roundRaw === undefined || !ROUND.test(roundRaw) || Number(roundRaw) > 0xffff_ffff)
+        throw badRequest(
+          `round: expected the round the update is for (a positive integer), got ${JSON.stringify((roundRaw ?? "").slice(0, 40))}`,
+        );
+      if (u.query.cid === undefined) throw badRequest("cid: an update upload must name its CID (?cid=)");
+      const claim = { taskId: BigInt(raw), round: Number(roundRaw), cid: parseCid(u.query.cid).text };
+      const header = u.headers[UPLOAD_AUTH_HEADER];
+      let account: string;
+      try {
+        const { pubkey, signature } = parseUploadAuth(Array.isArray(header) ? header.join(",") : header);
+        if (!verifySecp256k1(pubkey, uploadSignBytes(ctx.chainId, claim), signature))
+          throw new UploadAuthError(
+            `${UPLOAD_AUTH_HEADER}: the signature does not sign this upload (task ${raw}, round ${roundRaw}, ${claim.cid}) on chain ${ctx.chainId}`,
+          );
+        account = toAddress(secp256k1AddressBytes(pubkey));
+      } catch (e) {
+        if (e instanceof UploadAuthError) throw unauthorized(e.message);
+        throw e;
+      }
+      const found = await fl.task(claim.taskId);
       if (!found) throw badRequest(`task ${raw} does not exist`);
       const t = found.task;
       if (t.status !== TaskStatus.Open && t.status !== TaskStatus.Running)
         throw badRequest(
           `task ${raw} is ${TASK_STATUS_NAMES[t.status] ?? t.status}: it takes no more models`,
+        );
+      if (t.status !== TaskStatus.Running || t.currentRound !== claim.round)
+        throw badRequest(
+          `task ${raw} is not collecting updates for round ${roundRaw} (current round ${t.currentRound})`,
+        );
+      const { round } = await fl.round(claim.taskId, claim.round);
+      if (round.status !== RoundStatus.Collecting)
+        throw badRequest(`round ${roundRaw} of task ${raw} no longer collects updates`);
+      if (!(await fl.participant(claim.taskId, account)))
+        throw new BlobError(
+          { code: BlobErrorCode.FORBIDDEN, account },
+          `${account} is not a participant of task ${raw}`,
+        );
+      if (!counter.admit(`${raw}/${roundRaw}/${account}`, claim.cid, UPLOADS_PER_ROUND))
+        throw new BlobError(
+          { code: BlobErrorCode.QUOTA_EXCEEDED, account, bytes: Number(t.updateBytes) },
+          `${account} already uploaded ${UPLOADS_PER_ROUND} updates for round ${roundRaw} of task ${raw} to this node`,
         );
       const size = Number(t.updateBytes);
       const stream = new WeightsStreamCheck(size);
