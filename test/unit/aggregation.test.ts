@@ -8,6 +8,8 @@ import { canonicalize } from "../../modules/fl/aggregation/canonical.ts";
 import { ColumnSorter } from "../../modules/fl/aggregation/columns.ts";
 import { squaredDistances } from "../../modules/fl/aggregation/distances.ts";
 import { AggregationErrorCode, isAggregationError } from "../../modules/fl/aggregation/errors.ts";
+import { fedavg, weightedMeanLayerJs } from "../../modules/fl/aggregation/fedavg.ts";
+import { weightedSumsWasm } from "../../modules/fl/aggregation/fedavg-wasm.ts";
 import { aggregateHash, decodeLayers, encodeLayers } from "../../modules/fl/aggregation/encoding.ts";
 import { krumScores } from "../../modules/fl/aggregation/krum.ts";
 import { pruneNetwork, sortingNetwork } from "../../modules/fl/aggregation/network.ts";
@@ -176,6 +178,63 @@ test("a larger random round: all rules repeatable and order-independent, inputs 
   // Krum returns a copy: changing it must not change the input.
   aggregate(updates, { kind: "krum", f: 2 }).layers[0]![0] = 12345;
   assert.ok(Buffer.concat(updates.map((u) => bytesOf(u.layers))).equals(before));
+});
+
+test("fedavg: the WebAssembly path gives the JS loop's bytes and check value", () => {
+  // Values that probe the arithmetic: -0 and +0 (a column of -0 sums to +0), subnormals, the
+  // float32 extremes (sums near 2^181, still finite), and ordinary ones; weights up to 2^53 / n.
+  const FLT_MAX = 3.4028234663852886e38;
+  const specials = [-0, 0, 1e-45, -1e-45, 1.1754942106924411e-38, FLT_MAX, -FLT_MAX, 1, -1, 0.1];
+  let s = 12345;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+  // Lengths around 8 (the group) and the staging block (8192 coordinates for few rows, fewer for
+  // many); row counts from 1 to more than the register-free block can hold at 8192.
+  for (const [n, len, big] of [
+    [1, 24, false],
+    [3, 9, false],
+    [7, 8, true],
+    [20, 8193, false],
+    [20, 16_400, true],
+    [37, 5_000, false],
+    [300, 3_001, true],
+  ] as const) {
+    const rows = Array.from({ length: n }, (_, i) =>
+      Float32Array.from({ length: len }, (_, c) =>
+        (c + 3 * i) % 7 === 0 ? specials[(c + i) % specials.length]! : (next() - 0.5) * 10 ** (i % 5),
+      ),
+    );
+    if (len >= 16) for (const r of rows) r.fill(-0, 8, 16); // a group of -0 columns
+    const w = Float64Array.from({ length: n }, () => 1 + Math.floor(next() * (big ? 2 ** 53 / n - 1 : 5000)));
+    const total = w.reduce((a, b) => a + b, 0);
+    const js = new Float32Array(len);
+    const jsCheck = weightedMeanLayerJs(rows, w, total, js, 0);
+    const wasm = new Float32Array(len);
+    const count = len & ~7;
+    const wasmCheck = weightedSumsWasm(rows, w, total, wasm, count);
+    assert.ok(wasmCheck !== undefined, "WebAssembly SIMD is available under Node 20");
+    const tailCheck = weightedMeanLayerJs(rows, w, total, wasm, count);
+    assert.ok(Buffer.from(wasm.buffer).equals(Buffer.from(js.buffer)), `n ${n} len ${len}`);
+    assert.ok(Number.isFinite(jsCheck) && Number.isFinite(wasmCheck + tailCheck), `n ${n} len ${len} check`);
+    if (len >= 16) assert.ok(Object.is(js[8], 0) && Object.is(wasm[15], 0));
+  }
+  // Through fedavg too, on updates at the float32 extremes with the largest weights allowed.
+  const c = canonicalize([
+    u("cif1a", [Array.from({ length: 19 }, (_, k) => (k % 2 ? FLT_MAX : -FLT_MAX))], 2 ** 52),
+    u("cif1b", [Array.from({ length: 19 }, () => FLT_MAX)], 2 ** 52 - 1),
+  ]);
+  const res = fedavg(c);
+  assert.ok(res.finite);
+  const js = new Float32Array(19);
+  weightedMeanLayerJs(layerRowsOf(c), Float64Array.from(c.samples), 2 ** 53 - 1, js, 0);
+  assert.ok(bytesOf(res.layers).equals(bytesOf([js])));
+  assert.equal(res.layers[0]![1], Math.fround(FLT_MAX));
 });
 
 test("median and trimmed mean of many updates (quickselect and native-sort paths) match a plain sort", () => {
@@ -383,6 +442,69 @@ test("NaN and infinities are refused, naming the update, layer and offset", () =
   expectCode(() => aggregate(long, { kind: "fedavg" }), AggregationErrorCode.NON_FINITE, { offset: 9_999 });
 });
 
+test("fedavg finds NaN and infinities in its sums: the same error as the scan, for every rule", () => {
+  // FedAvg skips the scan and reads non-finite values off its sums (fedavg.ts); the error must be
+  // the scan's: the first bad value in input order (update, then layer, then offset). Offsets in
+  // the WebAssembly part (multiples of 8) and in the JS tail; +Inf and -Inf in one coordinate
+  // (their sum is NaN); a NaN with weight 1 among large weights.
+  const inf = Number.POSITIVE_INFINITY;
+  const cases: { bad: [number, number, number, number][]; first: [number, number, number] }[] = [
+    { bad: [[2, 0, 5, Number.NaN]], first: [2, 0, 5] },
+    { bad: [[4, 0, 0, Number.NaN]], first: [4, 0, 0] },
+    { bad: [[0, 1, 16, inf]], first: [0, 1, 16] },
+    { bad: [[1, 1, 17, -inf]], first: [1, 1, 17] },
+    {
+      bad: [
+        [3, 0, 9, inf],
+        [1, 0, 9, -inf],
+      ],
+      first: [1, 0, 9],
+    },
+    {
+      bad: [
+        [4, 1, 3, Number.NaN],
+        [2, 1, 16, inf],
+      ],
+      first: [2, 1, 16],
+    },
+  ];
+  for (const { bad, first } of cases) {
+    const updates = randomUpdates(5, [12, 19], 9).map((x, i) => ({ ...x, samples: i === 4 ? 1 : 2 ** 40 }));
+    for (const [i, l, k, v] of bad) updates[i]!.layers[l]![k] = v;
+    const want = { id: updates[first[0]]!.id, layer: first[1], offset: first[2] };
+    const rules: AggregationRule[] = [
+      { kind: "fedavg" },
+      { kind: "median" },
+      { kind: "trimmed_mean", beta: 0.2 },
+      { kind: "krum", f: 0 },
+      { kind: "multikrum", f: 0, m: 2 },
+      { kind: "bulyan", f: 0 },
+    ];
+    for (const rule of rules)
+      expectCode(() => aggregate(updates, rule), AggregationErrorCode.NON_FINITE, want);
+  }
+  // Which error wins is unchanged: a NaN before a malformed update is reported, one after is not.
+  const nanFirst = [u("cif1n", [[Number.NaN, 1], [2]]), ...round(2), u("cif1p0", [[0, 0], [0]])];
+  expectCode(() => aggregate(nanFirst, { kind: "fedavg" }), AggregationErrorCode.NON_FINITE, { id: "cif1n" });
+  const shapeFirst = [...round(2), u("cif1x", [[1, 2, 3], [4]]), u("cif1n", [[Number.NaN, 1], [2]])];
+  expectCode(() => aggregate(shapeFirst, { kind: "fedavg" }), AggregationErrorCode.SHAPE_MISMATCH, {
+    id: "cif1x",
+  });
+  const sameUpdate = [
+    ...round(2),
+    u("cif1n", [
+      [Number.NaN, 1],
+      [2, 3],
+    ]),
+  ];
+  expectCode(() => aggregate(sameUpdate, { kind: "fedavg" }), AggregationErrorCode.NON_FINITE, {
+    id: "cif1n",
+    layer: 0,
+  });
+  const badSamples = [u("cif1n", [[Number.NaN, 1], [2]]), u("cif1s", [[1, 2], [3]], 0)];
+  expectCode(() => aggregate(badSamples, { kind: "fedavg" }), AggregationErrorCode.NON_FINITE);
+});
+
 test("sample counts: positive integers within 2^53 - 1, also in total", () => {
   for (const samples of [0, -1, 1.5, Number.NaN, 0n, -3n, 2n ** 53n, 2 ** 53, "5" as unknown as number]) {
     expectCode(
@@ -447,6 +569,10 @@ function randomUpdates(n: number, shape: number[], seed: number): ModelUpdate[] 
     samples: 1 + ((i * 37) % 50),
     layers: shape.map((len) => Float32Array.from({ length: len }, () => next() * (i === 0 ? 40 : 1))),
   }));
+}
+
+function layerRowsOf(c: ReturnType<typeof canonicalize>): Float32Array[] {
+  return c.rows.map((r) => r[0]!);
 }
 
 function apply(net: Int32Array, a: Int32Array): void {

@@ -12,12 +12,14 @@ import type {
   ModelUpdate,
   Selection,
 } from "./types.ts";
+import { assertFinite } from "./validate.ts";
 
 /**
  * Aggregates a round's updates with the task's rule: the canonical implementation every committee
  * member runs (DESIGN section 8, point 4). The result is the same bytes on every machine and for
  * every order of `updates`:
- * - the updates are validated (validate.ts) and sorted by id bytes first (canonical.ts);
+ * - the updates are validated (validate.ts; FedAvg detects NaN and infinities in its sums instead
+ *   of a separate scan, with the same error) and sorted by id bytes first (canonical.ts);
  * - all arithmetic is IEEE float64, each operation rounded on its own (JS has no extended
  *   precision and never fuses a multiply-add), in an order each rule fixes and documents: FedAvg
  *   (fedavg.ts), median (median.ts), trimmed mean (trimmed-mean.ts), Krum distances and scores
@@ -26,13 +28,16 @@ import type {
  * - each output value is rounded to float32 exactly once;
  * - ties (equal Krum scores, values equally far from Bulyan's median) have a stated winner.
  * The rules follow Flower's aggregate.py, which does the same math in float32 and leaves ties to
- * numpy. Plain typed-array loops, single-threaded. Another implementation (GPU, WASM) may replace
- * this one only if it produces the same bytes; test/fixtures/aggregation/gen.py is a second,
- * independent one.
+ * numpy. Plain typed-array loops, single-threaded, except FedAvg's weighted sums, which run in
+ * WebAssembly SIMD where it is available (fedavg-wasm.ts: the same operations in the same order,
+ * tested bit for bit against the JS loop that is used elsewhere). Another implementation (GPU,
+ * WASM) may replace this one only if it produces the same bytes; test/fixtures/aggregation/gen.py
+ * is a second, independent one.
  */
 export function aggregate(updates: readonly ModelUpdate[], rule: AggregationRule): AggregationResult {
-  const c = canonicalize(updates);
-  const out = apply(c, rule);
+  // FedAvg's sums show whether any input is NaN or infinite (fedavg.ts), so it skips that scan.
+  const c = canonicalize(updates, rule?.kind !== "fedavg");
+  const out = apply(c, rule, updates);
   const kept = new Set(out.selected);
   return {
     layers: out.layers,
@@ -41,11 +46,15 @@ export function aggregate(updates: readonly ModelUpdate[], rule: AggregationRule
   };
 }
 
-function apply(c: CanonicalUpdates, rule: AggregationRule): Selection {
+function apply(c: CanonicalUpdates, rule: AggregationRule, updates: readonly ModelUpdate[]): Selection {
   const everyone = () => c.ids.map((_, i) => i);
   switch (rule?.kind) {
-    case "fedavg":
-      return { layers: fedavg(c), selected: everyone() };
+    case "fedavg": {
+      const { layers, finite } = fedavg(c);
+      // Some input is NaN or infinite: the error validation would have thrown, naming the first.
+      if (!finite) assertFinite(updates);
+      return { layers, selected: everyone() };
+    }
     case "median":
       return { layers: median(c), selected: everyone() };
     case "trimmed_mean":

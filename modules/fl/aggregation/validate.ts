@@ -9,9 +9,42 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * result); sample counts positive integers that stay exact in float64, also when added up; every
  * update with the first update's layer count and layer lengths; every parameter finite (a NaN
  * would make sorting and distances meaningless, an infinity would swamp every mean). Returns the
- * layer lengths.
+ * layer lengths. The first problem found, update by update in input order, is the one thrown.
+ *
+ * `finite: false` leaves out the scan for NaN and infinities (a pass over every parameter) for a
+ * caller whose arithmetic detects them itself and then calls assertFinite (FedAvg: fedavg.ts).
+ * Every other error is unchanged, and so is which error wins: should the structure be wrong, the
+ * full check runs again, so that a NaN in an earlier update is still the error thrown.
  */
-export function validateUpdates(updates: readonly ModelUpdate[]): number[] {
+export function validateUpdates(updates: readonly ModelUpdate[], finite = true): number[] {
+  if (finite) return check(updates, true);
+  try {
+    return check(updates, false);
+  } catch (e) {
+    check(updates, true);
+    throw e;
+  }
+}
+
+/**
+ * Throws the error validateUpdates would for the first NaN or infinity in `updates` (input order,
+ * then layer, then offset), which must have passed validateUpdates(updates, false).
+ */
+export function assertFinite(updates: readonly ModelUpdate[]): void {
+  for (const u of updates) for (let l = 0; l < u.layers.length; l++) checkFinite(u, l);
+}
+
+function checkFinite(u: ModelUpdate, l: number): void {
+  const at = firstNonFinite(u.layers[l]!);
+  if (at >= 0) {
+    throw new AggregationError(
+      { code: AggregationErrorCode.NON_FINITE, id: u.id, layer: l, offset: at },
+      `update ${u.id} layer ${l} parameter ${at} is ${u.layers[l]![at]}`,
+    );
+  }
+}
+
+function check(updates: readonly ModelUpdate[], finite: boolean): number[] {
   if (!Array.isArray(updates) || updates.length === 0) {
     throw new AggregationError(AggregationErrorCode.NO_UPDATES, "no updates to aggregate");
   }
@@ -65,13 +98,7 @@ export function validateUpdates(updates: readonly ModelUpdate[]): number[] {
           `update ${u.id} layer ${l} has ${layers[l]} parameters, expected ${shape[l]}`,
         );
       }
-      const at = firstNonFinite(u.layers[l]!);
-      if (at >= 0) {
-        throw new AggregationError(
-          { code: AggregationErrorCode.NON_FINITE, id: u.id, layer: l, offset: at },
-          `update ${u.id} layer ${l} parameter ${at} is ${u.layers[l]![at]}`,
-        );
-      }
+      if (finite) checkFinite(u, l);
     }
   }
   return shape;
