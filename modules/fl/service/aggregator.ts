@@ -16,8 +16,8 @@ interface Pending {
  * consensus timeouts, votes and RPC wait; in the worker the longest stall is 3-5 ms (posting the
  * request). Larger models and more updates scale those stalls linearly or worse. Requests queue
  * in the worker, one at a time; input
- * bytes are transferred, not copied (the caller's arrays are detached afterwards), and so is the
- * result. A worker that dies fails its pending requests and is replaced by the next request.
+ * bytes are transferred, not copied (the caller's arrays are detached afterwards: copying would
+ * stall the event loop); the result comes back copied (aggregate-worker.ts says why). A worker that dies fails its pending requests and is replaced by the next request.
  * `inline: true` runs on the calling thread (benchmarks, comparisons).
  */
 export class Aggregator {
