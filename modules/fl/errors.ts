@@ -36,6 +36,15 @@ export enum FlCode {
   NotOwner = 31,
   DisputeNotAllowed = 32,
   NoOpenDispute = 33,
+  InvalidEvalSet = 34,
+  InvalidJoinBond = 35,
+  IncompatiblePrivacy = 36,
+  NotEvaluating = 37,
+  InvalidScores = 38,
+  CommitmentMismatch = 39,
+  NotCommitted = 40,
+  NotPublishing = 41,
+  InvalidCkksKey = 42,
 }
 
 const DESCRIPTIONS: Record<FlCode, string> = {
@@ -71,6 +80,15 @@ const DESCRIPTIONS: Record<FlCode, string> = {
   [FlCode.NotOwner]: "not the task owner",
   [FlCode.DisputeNotAllowed]: "dispute not allowed",
   [FlCode.NoOpenDispute]: "no open dispute",
+  [FlCode.InvalidEvalSet]: "invalid evaluation set",
+  [FlCode.InvalidJoinBond]: "invalid join bond",
+  [FlCode.IncompatiblePrivacy]: "option incompatible with the privacy mode",
+  [FlCode.NotEvaluating]: "stage not evaluating",
+  [FlCode.InvalidScores]: "invalid scores",
+  [FlCode.CommitmentMismatch]: "reveal does not match the commitment",
+  [FlCode.NotCommitted]: "no commitment to reveal",
+  [FlCode.NotPublishing]: "no model to publish",
+  [FlCode.InvalidCkksKey]: "invalid ckks public key",
 };
 
 export const flError = (code: FlCode, message: string) =>

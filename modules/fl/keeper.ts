@@ -1,6 +1,7 @@
 import type { Context } from "../../chain/app/context.ts";
 import { event } from "../../chain/app/events.ts";
-import { moduleAddress } from "../../chain/crypto/address.ts";
+import { moduleAddress, parseAddress } from "../../chain/crypto/address.ts";
+import { VALOPER_PREFIX } from "../staking/store.ts";
 import { amount, amountString } from "./amounts.ts";
 import { parseCid } from "./cid.ts";
 import { FlCode, flError } from "./errors.ts";
@@ -9,6 +10,10 @@ import { FL_MODULE, type FlParams } from "./params.ts";
 import {
   type MsgCreateTask,
   type MsgSubmitUpdate,
+  PAYOUT_NAMES,
+  PRIVACY_NAMES,
+  Payout,
+  Privacy,
   RULE_NAMES,
   type Round,
   RoundStatus,
@@ -87,6 +92,38 @@ export class FlKeeper {
     return left;
   }
 
+  /**
+   * Join bonds at the task's end: each goes back to its trainer, except, when `forfeit` (the task
+   * finished), a trainer whose contribution was zero: with contribution payout, its contribution
+   * scores summed to 0; with sample payout, it was never paid (no update of it was accepted). A
+   * forfeited bond goes to the community pool, as a rejected dispute's deposit does, so that nobody
+   * on the task gains from another's failure. A failed or cancelled task returns every bond.
+   */
+  async settleBonds(ctx: Context, t: Task, forfeit: boolean): Promise<void> {
+    if (amount(t.heldBonds) === 0n) return;
+    const denom = await this.staking.bondDenom(ctx);
+    for (const who of await this.store.participants(ctx, t.id)) {
+      const bond = amount(who.bond);
+      if (bond === 0n) continue;
+      const zero =
+        t.payout === Payout.Contribution ? who.contributionTotalPpm === 0n : amount(who.earned) === 0n;
+      const lost = forfeit && zero;
+      const coins = [{ denom, amount: bond }];
+      if (lost) await this.distribution.fundCommunityPool(ctx, this.moduleAddress, coins);
+      else await this.bank.sendCoins(ctx, this.moduleAddress, who.address, coins);
+      t.heldBonds = amountString(amount(t.heldBonds) - bond);
+      this.store.setParticipant(ctx, { ...who, bond: "0" });
+      ctx.events.emit(
+        event("fl_bond_settled", [
+          ["task_id", t.id.toString()],
+          ["participant", who.address],
+          ["amount", bond.toString()],
+          ["outcome", lost ? "forfeited" : "returned"],
+        ]),
+      );
+    }
+  }
+
   /** A dispute deposit leaves the module (to its opener, or the community pool). */
   async releaseDeposit(ctx: Context, t: Task, value: bigint, to: string | "community_pool"): Promise<void> {
     const held = amount(t.heldDeposits);
@@ -105,6 +142,12 @@ export class FlKeeper {
     const p = await this.params(ctx);
     const denom = await this.staking.bondDenom(ctx);
     const checked = checkCreateTask(m, p, denom);
+    for (const w of checked.evalSet?.wraps ?? [])
+      if (!(await this.staking.validator(ctx, parseAddress(w.validator, VALOPER_PREFIX))))
+        throw flError(
+          FlCode.InvalidEvalSet,
+          `the eval set's key is wrapped for ${w.validator}, which is no validator`,
+        );
     // The pool first: an owner short of spendable funds is refused by bank (insufficient funds), and
     // the failed message leaves nothing behind.
     await this.bank.sendCoins(ctx, m.owner, this.moduleAddress, [{ denom, amount: checked.pool }]);
@@ -135,6 +178,12 @@ export class FlKeeper {
       createdHeight: ctx.block.height,
       endedHeight: 0n,
       nextWake: 0n,
+      privacy: m.privacy ?? Privacy.Plain,
+      payout: m.payout ?? Payout.Samples,
+      evalSet: checked.evalSet,
+      joinBond: checked.joinBond.toString(),
+      heldBonds: "0",
+      ckksPublicKeyCid: m.ckksPublicKeyCid ?? "",
     };
     this.store.setTask(ctx, t);
     this.store.setModelSpec(ctx, id, m.modelSpec);
@@ -145,6 +194,11 @@ export class FlKeeper {
         ["reward_pool", `${checked.pool}${denom}`],
         ["rounds", m.rounds.toString()],
         ["rule", RULE_NAMES[m.rule]],
+        ["privacy", PRIVACY_NAMES[t.privacy]],
+        ["payout", PAYOUT_NAMES[t.payout]],
+        ["eval_set", checked.evalSet?.cid ?? ""],
+        ["evaluators", (checked.evalSet?.wraps ?? []).map((w) => w.validator).join(",")],
+        ["join_bond", t.joinBond],
         ["param_count", checked.paramCount.toString()],
         ["update_bytes", checked.updateBytes.toString()],
       ]),
@@ -164,12 +218,21 @@ export class FlKeeper {
       throw flError(FlCode.AlreadyJoined, `${participant} already joined task ${id}`);
     if (t.participantCount >= t.maxParticipants)
       throw flError(FlCode.TaskFull, `task ${id} has its ${t.maxParticipants} participants`);
+    // The bond first: a trainer short of funds is refused by bank and nothing is written.
+    const bond = amount(t.joinBond);
+    if (bond > 0n) {
+      const denom = await this.staking.bondDenom(ctx);
+      await this.bank.sendCoins(ctx, participant, this.moduleAddress, [{ denom, amount: bond }]);
+      t.heldBonds = amountString(amount(t.heldBonds) + bond);
+    }
     this.store.setParticipant(ctx, {
       taskId: id,
       address: participant,
       joinedHeight: ctx.block.height,
       updates: 0,
       earned: "0",
+      bond: bond.toString(),
+      contributionTotalPpm: 0n,
     });
     t.participantCount++;
     ctx.events.emit(
@@ -177,6 +240,7 @@ export class FlKeeper {
         ["task_id", id.toString()],
         ["participant", participant],
         ["participants", t.participantCount.toString()],
+        ["bond", bond.toString()],
       ]),
     );
     if (t.status === TaskStatus.Open && t.participantCount >= t.minParticipants) {
@@ -223,6 +287,10 @@ export class FlKeeper {
       samples: m.samples,
       height: ctx.block.height,
       subgroup: 0,
+      evaluated: false,
+      trustPpm: 0,
+      accuracyPpm: 0,
+      contributionPpm: 0,
     });
     r.updateCount++;
     r.totalSamples += m.samples;
@@ -251,6 +319,7 @@ export class FlKeeper {
       throw flError(FlCode.WrongTaskStatus, `task ${id} has already ended`);
     await endRound(ctx, this, t, RoundStatus.Cancelled);
     const refunded = await this.refundEscrow(ctx, t);
+    await this.settleBonds(ctx, t, false);
     t.status = TaskStatus.Cancelled;
     t.endedHeight = ctx.block.height;
     this.store.schedule(ctx, t, 0n);

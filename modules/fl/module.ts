@@ -44,7 +44,8 @@ export class FlModule implements AppModule {
   }
 
   /**
-   * The module account holds exactly every task's escrow plus its open disputes' deposits; every
+   * The module account holds exactly every task's escrow plus its open disputes' deposits and its
+   * participants' join bonds (each task's held_bonds is the sum of its participants' bonds); every
    * task's pool is exactly paid + refunded + escrow; an ended task holds nothing; a running task
    * holds exactly the deposits of its current round's open disputes.
    */
@@ -56,7 +57,12 @@ export class FlModule implements AppModule {
     for await (const t of k.store.tasks(ctx)) {
       const escrow = amount(t.escrow);
       const held = amount(t.heldDeposits);
-      expected += escrow + held;
+      const bonds = amount(t.heldBonds);
+      expected += escrow + held + bonds;
+      let owed = 0n;
+      for (const p of await k.store.participants(ctx, t.id)) owed += amount(p.bond);
+      if (owed !== bonds)
+        broken.push(`task ${t.id} holds ${bonds} of bonds, its participants' bonds are ${owed}`);
       const pool = amount(t.rewardPool?.amount ?? "");
       const accounted = amount(t.paid) + amount(t.refunded) + escrow;
       if (accounted !== pool)
@@ -64,7 +70,8 @@ export class FlModule implements AppModule {
           `task ${t.id}: paid ${t.paid} + refunded ${t.refunded} + escrow ${t.escrow} != pool ${pool}`,
         );
       const ended = t.status !== TaskStatus.Open && t.status !== TaskStatus.Running;
-      if (ended && escrow + held !== 0n) broken.push(`task ${t.id} ended holding ${escrow + held}`);
+      if (ended && escrow + held + bonds !== 0n)
+        broken.push(`task ${t.id} ended holding ${escrow + held + bonds}`);
       if (t.status === TaskStatus.Running) {
         let open = 0n;
         for (const s of await k.store.stages(ctx, t.id, t.currentRound))
@@ -74,7 +81,7 @@ export class FlModule implements AppModule {
     }
     const balances = await k.bank.getBalance(ctx, k.moduleAddress, denom);
     if (balances !== expected)
-      broken.push(`fl account holds ${balances}${denom}, escrow and deposits are ${expected}${denom}`);
+      broken.push(`fl account holds ${balances}${denom}, escrow, deposits and bonds are ${expected}${denom}`);
     return broken;
   }
 

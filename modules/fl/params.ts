@@ -28,6 +28,11 @@ export interface FlParams {
   disputeDeposit: bigint;
   slashFractionPpm: number;
   committeeFeePpm: number;
+  commitBlocks: bigint;
+  revealBlocks: bigint;
+  scoreTolerancePpm: number;
+  maxKeyWraps: number;
+  publishBlocks: bigint;
 }
 
 export const DEFAULT_FL_PARAMS: FlParams = {
@@ -51,6 +56,18 @@ export const DEFAULT_FL_PARAMS: FlParams = {
   slashFractionPpm: 50_000,
   // 10% of each round's budget to the committee.
   committeeFeePpm: 100_000,
+  // Evaluating a round (decrypt the set, score every update, train a reference) takes seconds to
+  // a minute of CPU; each phase gets about that.
+  commitBlocks: 60n,
+  revealBlocks: 30n,
+  // Evaluators train their references on the same split from the same model, but not to the same
+  // floats (backends, thread counts): their cosines differ by a few hundredths, an attacker's by
+  // far more than this.
+  scoreTolerancePpm: 200_000,
+  // The largest active set the chain is meant for.
+  maxKeyWraps: 100,
+  // About two minutes for a CKKS task's owner to decrypt and publish.
+  publishBlocks: 120n,
 };
 
 const U32 = 0xffff_ffff;
@@ -73,9 +90,14 @@ export function validateFlParams(p: FlParams): void {
   atLeast(p.maxAttempts, 1, "max_attempts");
   atLeast(p.disputeBlocks, 1, "dispute_blocks");
   atLeast(p.disputeDeposit, 1, "dispute_deposit");
+  atLeast(p.commitBlocks, 1, "commit_blocks");
+  atLeast(p.revealBlocks, 1, "reveal_blocks");
+  atLeast(p.maxKeyWraps, 1, "max_key_wraps");
+  atLeast(p.publishBlocks, 1, "publish_blocks");
   for (const [name, v] of [
     ["slash_fraction_ppm", p.slashFractionPpm],
     ["committee_fee_ppm", p.committeeFeePpm],
+    ["score_tolerance_ppm", p.scoreTolerancePpm],
   ] as const)
     if (v < 0 || BigInt(v) > PPM) throw new Error(`${name} must be within [0, 1000000]`);
   for (const [name, v] of [
@@ -85,6 +107,7 @@ export function validateFlParams(p: FlParams): void {
     ["max_subgroups", p.maxSubgroups],
     ["max_extensions", p.maxExtensions],
     ["max_attempts", p.maxAttempts],
+    ["max_key_wraps", p.maxKeyWraps],
   ] as const)
     if (!Number.isInteger(v) || v < 0 || v > U32) throw new Error(`${name} must be a uint32`);
 }
@@ -116,6 +139,11 @@ const SNAKE: Record<keyof FlParams, string> = {
   disputeDeposit: "dispute_deposit",
   slashFractionPpm: "slash_fraction_ppm",
   committeeFeePpm: "committee_fee_ppm",
+  commitBlocks: "commit_blocks",
+  revealBlocks: "reveal_blocks",
+  scoreTolerancePpm: "score_tolerance_ppm",
+  maxKeyWraps: "max_key_wraps",
+  publishBlocks: "publish_blocks",
 };
 
 /** Genesis JSON (snake_case, integers as decimal strings, as Cosmos JSON); absent keys take defaults. */

@@ -170,6 +170,8 @@ export enum StageStatus {
   Aggregating = 2,
   Final = 3,
   Failed = 4,
+  Committing = 5,
+  Revealing = 6,
 }
 
 export enum DisputeStatus {
@@ -180,7 +182,35 @@ export enum DisputeStatus {
   Inconclusive = 4,
 }
 
+export enum Privacy {
+  Plain = 0,
+  Ckks = 1,
+}
+
+export const PRIVACY_NAMES: Record<Privacy, string> = { [Privacy.Plain]: "plain", [Privacy.Ckks]: "ckks" };
+
+export enum Payout {
+  Samples = 0,
+  Contribution = 1,
+}
+
+export const PAYOUT_NAMES: Record<Payout, string> = {
+  [Payout.Samples]: "samples",
+  [Payout.Contribution]: "contribution",
+};
+
 // ---- state ------------------------------------------------------------------------------------
+
+export interface KeyWrap {
+  validator: string;
+  wrap: Uint8Array;
+}
+
+export interface EvalSet {
+  cid: string;
+  records: number;
+  wraps: KeyWrap[];
+}
 
 export interface Coin {
   denom: string;
@@ -222,6 +252,12 @@ export interface Task {
   createdHeight: bigint;
   endedHeight: bigint;
   nextWake: bigint;
+  privacy: Privacy;
+  payout: Payout;
+  evalSet: EvalSet | undefined;
+  joinBond: string;
+  heldBonds: string;
+  ckksPublicKeyCid: string;
 }
 
 export interface Round {
@@ -241,6 +277,12 @@ export interface Round {
   budget: string;
   paidTrainers: string;
   paidCommittee: string;
+  evaluated: boolean;
+  globalAccuracyPpm: number;
+  modelCid: string;
+  modelHash: string;
+  publishDeadline: bigint;
+  evalSeed: Uint8Array;
 }
 
 export interface CommitteeMember {
@@ -267,6 +309,54 @@ export interface Dispute {
   resultHash: string;
 }
 
+export interface Score {
+  participant: string;
+  trustPpm: number;
+  accuracyPpm: number;
+}
+
+export interface ScoreSheet {
+  scores: Score[];
+  referenceNormNano: bigint;
+  globalAccuracyPpm: number;
+}
+
+export interface ScoreCommitment {
+  taskId: bigint;
+  round: number;
+  subgroup: number;
+  attempt: number;
+  validator: string;
+  sheet: ScoreSheet | undefined;
+  salt: Uint8Array;
+}
+
+export interface ScoreCommit {
+  validator: string;
+  commitment: Uint8Array;
+  height: bigint;
+}
+
+export interface ScoreReveal {
+  validator: string;
+  sheet: ScoreSheet | undefined;
+  height: bigint;
+}
+
+export interface EvaluatorResult {
+  validator: string;
+  agreementPpm: number;
+  withinTolerance: boolean;
+}
+
+export interface Evaluation {
+  medians: Score[];
+  referenceNormNano: bigint;
+  globalAccuracyPpm: number;
+  evaluators: EvaluatorResult[];
+  contributionPpm: number[];
+}
+
 export interface Stage {
   taskId: bigint;
   round: number;
@@ -285,6 +375,11 @@ export interface Stage {
   agreed: string[];
   finalHeight: bigint;
   dispute: Dispute | undefined;
+  commitDeadline: bigint;
+  revealDeadline: bigint;
+  commits: ScoreCommit[];
+  reveals: ScoreReveal[];
+  evaluation: Evaluation | undefined;
 }
 
 export interface Update {
@@ -296,6 +391,10 @@ export interface Update {
   samples: bigint;
   height: bigint;
   subgroup: number;
+  evaluated: boolean;
+  trustPpm: number;
+  accuracyPpm: number;
+  contributionPpm: number;
 }
 
 export interface Participant {
@@ -304,6 +403,8 @@ export interface Participant {
   joinedHeight: bigint;
   updates: number;
   earned: string;
+  bond: string;
+  contributionTotalPpm: bigint;
 }
 
 export interface PageRequest {
@@ -325,6 +426,7 @@ export const RoundCodec = codec<Round>("Round");
 export const StageCodec = codec<Stage>("Stage");
 export const UpdateCodec = codec<Update>("Update");
 export const ParticipantCodec = codec<Participant>("Participant");
+export const ScoreCommitmentCodec = codec<ScoreCommitment>("ScoreCommitment");
 
 // ---- messages ---------------------------------------------------------------------------------
 
@@ -341,6 +443,12 @@ export interface MsgCreateTask {
   ruleParams: RuleParams | undefined;
   committeeSize: number;
   subgroupSize: number;
+  // #6's fields; absent in #5's clients, read as their proto3 defaults.
+  privacy?: Privacy;
+  payout?: Payout;
+  evalSet?: EvalSet | undefined;
+  joinBond?: string;
+  ckksPublicKeyCid?: string;
 }
 
 export interface MsgJoinTask {
@@ -376,6 +484,33 @@ export interface MsgOpenDispute {
   subgroup: number;
 }
 
+export interface MsgCommitScores {
+  validator: string;
+  taskId: bigint;
+  round: number;
+  subgroup: number;
+  attempt: number;
+  commitment: Uint8Array;
+}
+
+export interface MsgRevealScores {
+  validator: string;
+  taskId: bigint;
+  round: number;
+  subgroup: number;
+  attempt: number;
+  sheet: ScoreSheet | undefined;
+  salt: Uint8Array;
+}
+
+export interface MsgPublishModel {
+  owner: string;
+  taskId: bigint;
+  round: number;
+  cid: string;
+  hash: string;
+}
+
 export interface MsgCancelTask {
   owner: string;
   taskId: bigint;
@@ -396,6 +531,12 @@ export const MsgOpenDispute = codec<MsgOpenDispute>("MsgOpenDispute");
 export const MsgOpenDisputeResponse = codec<Empty>("MsgOpenDisputeResponse");
 export const MsgCancelTask = codec<MsgCancelTask>("MsgCancelTask");
 export const MsgCancelTaskResponse = codec<Empty>("MsgCancelTaskResponse");
+export const MsgCommitScores = codec<MsgCommitScores>("MsgCommitScores");
+export const MsgCommitScoresResponse = codec<Empty>("MsgCommitScoresResponse");
+export const MsgRevealScores = codec<MsgRevealScores>("MsgRevealScores");
+export const MsgRevealScoresResponse = codec<Empty>("MsgRevealScoresResponse");
+export const MsgPublishModel = codec<MsgPublishModel>("MsgPublishModel");
+export const MsgPublishModelResponse = codec<Empty>("MsgPublishModelResponse");
 
 /** Every cifer.fl.v1 message, [type URL, codec], for the client Registry. */
 export const FL_MSG_TYPES = [
@@ -405,6 +546,9 @@ export const FL_MSG_TYPES = [
   MsgSubmitAggregate,
   MsgOpenDispute,
   MsgCancelTask,
+  MsgCommitScores,
+  MsgRevealScores,
+  MsgPublishModel,
 ].map((c) => [c.typeUrl, c] as const);
 
 // ---- queries ----------------------------------------------------------------------------------

@@ -31,14 +31,15 @@ export interface RoundPayouts {
 
 /**
  * Splits a round's budget: the committee fee (budget x fee_ppm / 10^6) equally among the agreeing
- * members' slots (one slot per member per stage), the rest to trainers pro rata to the samples of
- * their accepted updates. Zero payouts are left out.
+ * members' slots (one slot per member per stage), the rest to trainers pro rata to the weights of
+ * their accepted updates (samples, or contribution scores when the task pays by contribution).
+ * Zero payouts are left out; with all weights zero the trainers' part stays in escrow.
  */
 export function splitRound(
   budget: bigint,
   committeeFeePpm: number,
   agreedSlots: readonly string[],
-  trainers: readonly { address: string; samples: bigint }[],
+  trainers: readonly { address: string; weight: bigint }[],
 ): RoundPayouts {
   const fee = agreedSlots.length > 0 ? (budget * BigInt(committeeFeePpm)) / PPM : 0n;
   const perSlot = agreedSlots.length > 0 ? fee / BigInt(agreedSlots.length) : 0n;
@@ -49,12 +50,12 @@ export function splitRound(
     .map((address) => ({ address, amount: shares.get(address)! }))
     .filter((p) => p.amount > 0n);
   const forTrainers = budget - fee;
-  const samples = trainers.reduce((s, t) => s + t.samples, 0n);
+  const weights = trainers.reduce((s, t) => s + t.weight, 0n);
   const trainerPay =
-    samples === 0n
+    weights === 0n
       ? []
       : trainers
-          .map((t) => ({ address: t.address, amount: (forTrainers * t.samples) / samples }))
+          .map((t) => ({ address: t.address, amount: (forTrainers * t.weight) / weights }))
           .filter((p) => p.amount > 0n);
   const total = [...committee, ...trainerPay].reduce((s, p) => s + p.amount, 0n);
   return { fee, committee, trainers: trainerPay, total };

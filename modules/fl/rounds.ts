@@ -7,8 +7,12 @@ import { currentEligible, sampleCommittee, type WeightedValidator } from "./comm
 import { disputeInconclusive } from "./dispute.ts";
 import type { FlKeeper } from "./keeper.ts";
 import type { FlParams } from "./params.ts";
+import { closeCommits, settleEvaluation } from "./evaluation.ts";
+import { medianInt } from "./scoring/median.ts";
 import {
   DisputeStatus,
+  Payout,
+  Privacy,
   ROOT_STAGE,
   type Round,
   RoundStatus,
@@ -36,6 +40,16 @@ export const stageName = (index: number) => (index === ROOT_STAGE ? "root" : ind
 
 const members = (s: { committee: { validator: string }[] }) => s.committee.map((m) => m.validator).join(",");
 
+const STAGE_PHASE: Partial<Record<StageStatus, string>> = {
+  [StageStatus.Committing]: "committing",
+  [StageStatus.Revealing]: "revealing",
+  [StageStatus.Aggregating]: "aggregating",
+};
+
+/** A CKKS round whose rewards are paid but whose decrypted model the owner has not published yet. */
+export const awaitingModel = (t: Task, r: Round) =>
+  t.privacy === Privacy.Ckks && r.status === RoundStatus.Paid && r.modelCid === "";
+
 /** Round n begins now: collection until now + round_blocks. The caller stores the task. */
 export async function startRound(ctx: Context, k: FlKeeper, t: Task, n: number): Promise<void> {
   const h = ctx.block.height;
@@ -56,6 +70,12 @@ export async function startRound(ctx: Context, k: FlKeeper, t: Task, n: number):
     budget: roundBudget(amount(t.rewardPool!.amount), t.rounds, n).toString(),
     paidTrainers: "0",
     paidCommittee: "0",
+    evaluated: false,
+    globalAccuracyPpm: 0,
+    modelCid: "",
+    modelHash: "",
+    publishDeadline: 0n,
+    evalSeed: new Uint8Array(),
   };
   k.store.setRound(ctx, r);
   t.status = TaskStatus.Running;
@@ -85,7 +105,10 @@ export async function tick(ctx: Context, k: FlKeeper, t: Task): Promise<void> {
         const s = (await k.store.stage(ctx, t.id, r.round, index))!;
         if (s.dispute?.status === DisputeStatus.Open && h >= s.dispute.deadline)
           await disputeInconclusive(ctx, k, t, s, true);
-        if (s.status === StageStatus.Aggregating && h >= s.aggregateDeadline)
+        if (s.status === StageStatus.Committing && h >= s.commitDeadline) await closeCommits(ctx, k, t, r, s);
+        else if (s.status === StageStatus.Revealing && h >= s.revealDeadline)
+          await settleEvaluation(ctx, k, t, r, s);
+        else if (s.status === StageStatus.Aggregating && h >= s.aggregateDeadline)
           await failAttempt(ctx, k, t, r, s);
       }
     }
@@ -96,6 +119,13 @@ export async function tick(ctx: Context, k: FlKeeper, t: Task): Promise<void> {
       !(await hasOpenDispute(ctx, k, t, r))
     )
       await closeRound(ctx, k, t, r);
+    if (t.status === TaskStatus.Running && awaitingModel(t, r) && h >= r.publishDeadline)
+      await failTask(
+        ctx,
+        k,
+        t,
+        `the owner did not publish the decrypted model of round ${r.round} by ${r.publishDeadline}`,
+      );
   }
   await reschedule(ctx, k, t);
   k.store.setTask(ctx, t);
@@ -123,6 +153,11 @@ const newStage = (t: Task, r: Round, index: number, updates: number, samples: bi
   agreed: [],
   finalHeight: 0n,
   dispute: undefined,
+  commitDeadline: 0n,
+  revealDeadline: 0n,
+  commits: [],
+  reveals: [],
+  evaluation: undefined,
 });
 
 /**
@@ -164,6 +199,7 @@ async function closeCollection(ctx: Context, k: FlKeeper, t: Task, r: Round): Pr
   );
   r.status = RoundStatus.Aggregating;
   r.subgroupCount = groups.length;
+  if (t.evalSet) r.evalSeed = seedOf(lastBlockHash(ctx), t.id, r.round, 0, 0, "eval");
   k.store.setRound(ctx, r);
   ctx.events.emit(
     event("fl_collection_closed", [
@@ -201,10 +237,28 @@ export async function startAttempt(
 ): Promise<void> {
   s.attempt++;
   const rng = new SeededRng(seedOf(lastBlockHash(ctx), t.id, r.round, s.attempt, s.index, "committee"));
-  s.committee = sampleCommittee(eligible, t.committeeSize, rng);
+  // A subgroup of an evaluated task is first scored, by validators that can read the eval set.
+  const evaluates = t.evalSet !== undefined && s.index !== ROOT_STAGE;
+  const readers = new Set(t.evalSet?.wraps.map((w) => w.validator));
+  s.committee = sampleCommittee(
+    evaluates ? eligible.filter((v) => readers.has(v.id)) : eligible,
+    t.committeeSize,
+    rng,
+  );
   s.reports = [];
-  s.status = StageStatus.Aggregating;
-  s.aggregateDeadline = ctx.block.height + p.aggregateBlocks;
+  s.commits = [];
+  s.reveals = [];
+  s.evaluation = undefined;
+  s.revealDeadline = 0n;
+  if (evaluates) {
+    s.status = StageStatus.Committing;
+    s.commitDeadline = ctx.block.height + p.commitBlocks;
+    s.aggregateDeadline = 0n;
+  } else {
+    s.status = StageStatus.Aggregating;
+    s.commitDeadline = 0n;
+    s.aggregateDeadline = ctx.block.height + p.aggregateBlocks;
+  }
   k.store.setStage(ctx, s);
   ctx.events.emit(
     event("fl_committee_selected", [
@@ -213,26 +267,36 @@ export async function startAttempt(
       ["subgroup", stageName(s.index)],
       ["attempt", s.attempt.toString()],
       ["committee", members(s)],
+      ["commit_deadline", s.commitDeadline.toString()],
       ["aggregate_deadline", s.aggregateDeadline.toString()],
     ]),
   );
 }
 
+/** The members that did their part of the stage's current phase: committed, revealed or reported. */
+function active(s: Stage): Set<string> {
+  if (s.status === StageStatus.Committing) return new Set(s.commits.map((x) => x.validator));
+  if (s.status === StageStatus.Revealing) return new Set(s.reveals.map((x) => x.validator));
+  return new Set(s.reports.map((x) => x.validator));
+}
+
 /**
- * No agreement by the aggregate deadline: members that reported nothing lose reputation (the ones
- * that reported cannot be told apart yet), and a new committee tries, up to max_attempts.
+ * No agreement by the aggregate deadline, or too few score commitments or reveals: members that
+ * stayed silent in the phase lose reputation (the ones that reported cannot be told apart yet), and
+ * a new committee tries, up to max_attempts.
  */
-async function failAttempt(ctx: Context, k: FlKeeper, t: Task, r: Round, s: Stage): Promise<void> {
-  const reported = new Set(s.reports.map((x) => x.validator));
+export async function failAttempt(ctx: Context, k: FlKeeper, t: Task, r: Round, s: Stage): Promise<void> {
+  const acted = active(s);
   for (const m of s.committee)
-    if (!reported.has(m.validator)) await k.reputation.observe(ctx, m.validator, "fl-disagreed");
+    if (!acted.has(m.validator)) await k.reputation.observe(ctx, m.validator, "fl-disagreed");
   ctx.events.emit(
     event("fl_attempt_failed", [
       ["task_id", t.id.toString()],
       ["round", r.round.toString()],
       ["subgroup", stageName(s.index)],
       ["attempt", s.attempt.toString()],
-      ["reports", s.reports.length.toString()],
+      ["phase", STAGE_PHASE[s.status] ?? "aggregating"],
+      ["reports", acted.size.toString()],
     ]),
   );
   const p = await k.params(ctx);
@@ -377,9 +441,27 @@ async function closeRound(ctx: Context, k: FlKeeper, t: Task, r: Round): Promise
   const excluded = new Map(
     stages.filter((s) => s.index !== ROOT_STAGE).map((s) => [s.index, new Set(s.excluded)]),
   );
-  const trainers = (await k.store.updates(ctx, t.id, r.round))
-    .filter((u) => !excluded.get(u.subgroup)?.has(u.participant))
-    .map((u) => ({ address: u.participant, samples: u.samples }));
+  const accepted = (await k.store.updates(ctx, t.id, r.round)).filter(
+    (u) => !excluded.get(u.subgroup)?.has(u.participant),
+  );
+  const byContribution = t.payout === Payout.Contribution;
+  const trainers = accepted.map((u) => ({
+    address: u.participant,
+    weight: byContribution ? BigInt(u.contributionPpm) : u.samples,
+  }));
+  const evaluations = stages.flatMap((s) => (s.evaluation ? [s.evaluation.globalAccuracyPpm] : []));
+  if (evaluations.length > 0) {
+    r.evaluated = true;
+    r.globalAccuracyPpm = medianInt(evaluations);
+  }
+  for (const u of accepted) {
+    if (u.contributionPpm === 0) continue;
+    const who = (await k.store.participant(ctx, t.id, u.participant))!;
+    k.store.setParticipant(ctx, {
+      ...who,
+      contributionTotalPpm: who.contributionTotalPpm + BigInt(u.contributionPpm),
+    });
+  }
   const split = splitRound(
     amount(r.budget),
     p.committeeFeePpm,
@@ -411,8 +493,8 @@ async function closeRound(ctx: Context, k: FlKeeper, t: Task, r: Round): Promise
   r.paidCommittee = committee.toString();
   r.paidTrainers = trainersPaid.toString();
   r.status = RoundStatus.Paid;
+  if (t.privacy === Privacy.Ckks) r.publishDeadline = ctx.block.height + p.publishBlocks;
   k.store.setRound(ctx, r);
-  t.globalModelCid = r.aggregateCid;
   ctx.events.emit(
     event("fl_round_paid", [
       ["task_id", t.id.toString()],
@@ -421,13 +503,33 @@ async function closeRound(ctx: Context, k: FlKeeper, t: Task, r: Round): Promise
       ["budget", r.budget],
       ["committee", committee.toString()],
       ["trainers", trainersPaid.toString()],
+      ["global_accuracy_ppm", r.evaluated ? r.globalAccuracyPpm.toString() : ""],
     ]),
   );
+  // A CKKS round's aggregate is a ciphertext sum: the task moves on once the owner publishes the
+  // decrypted model (publish.ts).
+  if (t.privacy === Privacy.Ckks) return;
+  await nextRound(ctx, k, t, r, r.aggregateCid);
+}
+
+/**
+ * The round's model becomes the task's global model, and the next round starts, or the task
+ * finishes: the escrow left returns to the owner and the join bonds are settled.
+ */
+export async function nextRound(
+  ctx: Context,
+  k: FlKeeper,
+  t: Task,
+  r: Round,
+  modelCid: string,
+): Promise<void> {
+  t.globalModelCid = modelCid;
   if (r.round < t.rounds) {
     await startRound(ctx, k, t, r.round + 1);
     return;
   }
   const refunded = await k.refundEscrow(ctx, t);
+  await k.settleBonds(ctx, t, true);
   t.status = TaskStatus.Finished;
   t.endedHeight = ctx.block.height;
   ctx.events.emit(
@@ -455,6 +557,7 @@ export async function endRound(ctx: Context, k: FlKeeper, t: Task, status: Round
 export async function failTask(ctx: Context, k: FlKeeper, t: Task, reason: string): Promise<void> {
   await endRound(ctx, k, t, RoundStatus.Failed);
   const refunded = await k.refundEscrow(ctx, t);
+  await k.settleBonds(ctx, t, false);
   t.status = TaskStatus.Failed;
   t.endedHeight = ctx.block.height;
   ctx.events.emit(
@@ -482,9 +585,12 @@ export async function reschedule(ctx: Context, k: FlKeeper, t: Task): Promise<vo
     if (next === undefined || h < next) next = h;
   };
   if (r.status === RoundStatus.Collecting) consider(r.deadline);
+  else if (awaitingModel(t, r)) consider(r.publishDeadline);
   else {
     let open = false;
     for (const s of await k.stages(ctx, t, r.round)) {
+      if (s.status === StageStatus.Committing) consider(s.commitDeadline);
+      if (s.status === StageStatus.Revealing) consider(s.revealDeadline);
       if (s.status === StageStatus.Aggregating) consider(s.aggregateDeadline);
       if (s.dispute?.status === DisputeStatus.Open) {
         open = true;

@@ -10,7 +10,7 @@ import { RULE_NAMES, Rule, type RuleParams } from "./proto.ts";
 
 const impossible = (why: string) => flError(FlCode.ImpossibleRuleParams, why);
 
-/** The rules the chain accepts; TRUST is reserved for FLTrust (#6). */
+/** The rules the chain accepts. */
 export const SUPPORTED_RULES: readonly Rule[] = [
   Rule.FedAvg,
   Rule.Median,
@@ -18,12 +18,11 @@ export const SUPPORTED_RULES: readonly Rule[] = [
   Rule.Krum,
   Rule.MultiKrum,
   Rule.Bulyan,
+  Rule.Trust,
 ];
 
 /** Throws the typed error of the first precondition the rule misses with n updates. */
 export function checkRule(rule: Rule, p: RuleParams, n: number): void {
-  if (rule === Rule.Trust)
-    throw flError(FlCode.RuleNotSupported, "the trust rule (FLTrust) is reserved for a later release");
   if (!SUPPORTED_RULES.includes(rule)) throw flError(FlCode.UnknownRule, `unknown aggregation rule ${rule}`);
   const name = RULE_NAMES[rule];
   const { f, m, betaPpm } = p;

@@ -16,7 +16,7 @@ const u32 = (n: number) => {
 };
 
 /** What a seed is for: a stage's committee, a dispute's committee, the split into subgroups. */
-export type SeedKind = "committee" | "dispute" | "split";
+export type SeedKind = "committee" | "dispute" | "split" | "eval";
 
 /**
  * seed = sha256(last block hash || task id || round || attempt || subgroup || kind). The last block

@@ -118,6 +118,14 @@ export class FlStore {
     return raw ? ParticipantCodec.decode(raw) : undefined;
   }
 
+  /** A task's participants in key (address byte) order; at most max_participants of them. */
+  async participants(ctx: Context, id: bigint): Promise<Participant[]> {
+    const out: Participant[] = [];
+    for await (const [, v] of iteratePrefix(this.kv(ctx), K.participantsPrefix(id)))
+      out.push(ParticipantCodec.decode(v));
+    return out;
+  }
+
   setParticipant(ctx: Context, p: Participant): void {
     this.kv(ctx).set(K.participantKey(p.taskId, parseAddress(p.address)), encode(ParticipantCodec, p));
   }

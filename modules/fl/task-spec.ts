@@ -3,15 +3,26 @@ import { parseCid } from "./cid.ts";
 import { FlCode, flError } from "./errors.ts";
 import { parseModelSpec, updateBytesOf } from "./model-spec.ts";
 import type { FlParams } from "./params.ts";
-import type { MsgCreateTask } from "./proto.ts";
+import { parseAddress } from "../../chain/crypto/address.ts";
+import { KEY_WRAP_BYTES } from "./evalset/key-wrap.ts";
+import { type EvalSet, type MsgCreateTask, Payout, Privacy, RULE_NAMES, Rule } from "./proto.ts";
 import { checkRule } from "./rules.ts";
+import { VALOPER_PREFIX } from "../staking/store.ts";
 
 /** What MsgCreateTask derives once its parameters are known to be possible. */
 export interface CheckedTask {
   pool: bigint;
   paramCount: bigint;
   updateBytes: bigint;
+  joinBond: bigint;
+  /** The eval set with its wraps sorted by validator, or undefined. */
+  evalSet: EvalSet | undefined;
 }
+
+/** The fewest records an eval set may have: each round's half splits into validation and test. */
+export const MIN_EVAL_RECORDS = 4;
+/** The most: the records are indexed by uint32, and a committee member holds them in memory. */
+export const MAX_EVAL_RECORDS = 10_000_000;
 
 /**
  * Every check of a new task against the module's params, before anything is written or escrowed: a
@@ -76,5 +87,96 @@ export function checkCreateTask(m: MsgCreateTask, p: FlParams, bondDenom: string
       );
   }
   checkRule(m.rule, m.ruleParams ?? { f: 0, m: 0, betaPpm: 0 }, m.minParticipants);
-  return { pool, paramCount, updateBytes: updateBytesOf(paramCount) };
+  const joinBond = checkJoinBond(m.joinBond ?? "");
+  checkPrivacy(m);
+  const evalSet = checkEvalSet(m, p);
+  return { pool, paramCount, updateBytes: updateBytesOf(paramCount), joinBond, evalSet };
+}
+
+function checkJoinBond(bond: string): bigint {
+  if (bond === "") return 0n;
+  if (!isValidCoinAmount(bond))
+    throw flError(
+      FlCode.InvalidJoinBond,
+      `join_bond must be a whole ucif amount, got ${JSON.stringify(bond.slice(0, 80))}`,
+    );
+  return BigInt(bond);
+}
+
+/**
+ * The eval set, when the task has one: TRUST and CONTRIBUTION need it (their scores come from the
+ * committee's evaluation), and its key must be wrapped for at least one validator, each once, in
+ * the wrap format of modules/fl/evalset. Whether the validators exist is the keeper's check.
+ */
+function checkEvalSet(m: MsgCreateTask, p: FlParams): EvalSet | undefined {
+  const payout = m.payout ?? Payout.Samples;
+  if (payout !== Payout.Samples && payout !== Payout.Contribution)
+    throw flError(FlCode.InvalidEvalSet, `unknown payout ${payout}`);
+  const needs =
+    m.rule === Rule.Trust ? "the trust rule" : payout === Payout.Contribution ? "contribution payout" : "";
+  const e = m.evalSet;
+  if (!e) {
+    if (needs)
+      throw flError(FlCode.InvalidEvalSet, `${needs} needs an eval set (the committee evaluates on it)`);
+    return undefined;
+  }
+  const cid = parseCid(e.cid);
+  if ("error" in cid) throw flError(FlCode.InvalidEvalSet, `eval set: ${cid.error}`);
+  if (e.records < MIN_EVAL_RECORDS || e.records > MAX_EVAL_RECORDS)
+    throw flError(
+      FlCode.InvalidEvalSet,
+      `eval set records must be within [${MIN_EVAL_RECORDS}, ${MAX_EVAL_RECORDS}], got ${e.records}`,
+    );
+  if (e.wraps.length === 0)
+    throw flError(FlCode.InvalidEvalSet, "the eval set's key is wrapped for no validator");
+  if (e.wraps.length > p.maxKeyWraps)
+    throw flError(FlCode.InvalidEvalSet, `${e.wraps.length} key wraps, the limit is ${p.maxKeyWraps}`);
+  const seen = new Set<string>();
+  for (const w of e.wraps) {
+    try {
+      parseAddress(w.validator, VALOPER_PREFIX);
+    } catch (err) {
+      throw flError(FlCode.InvalidEvalSet, `key wrap validator: ${(err as Error).message}`);
+    }
+    if (seen.has(w.validator))
+      throw flError(FlCode.InvalidEvalSet, `the key is wrapped twice for ${w.validator}`);
+    seen.add(w.validator);
+    if (w.wrap.length !== KEY_WRAP_BYTES)
+      throw flError(
+        FlCode.InvalidEvalSet,
+        `the key wrap for ${w.validator} is ${w.wrap.length} bytes, not ${KEY_WRAP_BYTES}`,
+      );
+  }
+  const wraps = [...e.wraps].sort((a, b) =>
+    a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0,
+  );
+  return { cid: e.cid, records: e.records, wraps };
+}
+
+/**
+ * CKKS: the committee only adds ciphertexts, so the rule is FedAvg (trainers encrypt their weights
+ * times their samples, the owner divides the sum by the accepted samples); the robust rules and
+ * TRUST compare plaintext updates and cannot run, and nobody but the owner can evaluate an update,
+ * so there is no eval set and trainers are paid by samples.
+ */
+function checkPrivacy(m: MsgCreateTask): void {
+  const privacy = m.privacy ?? Privacy.Plain;
+  const keyCid = m.ckksPublicKeyCid ?? "";
+  if (privacy === Privacy.Plain) {
+    if (keyCid !== "") throw flError(FlCode.IncompatiblePrivacy, "a plain task takes no ckks public key");
+    return;
+  }
+  if (privacy !== Privacy.Ckks) throw flError(FlCode.IncompatiblePrivacy, `unknown privacy mode ${privacy}`);
+  if (m.rule !== Rule.FedAvg)
+    throw flError(
+      FlCode.IncompatiblePrivacy,
+      `privacy mode ckks sums encrypted updates, so its rule is fedavg; ${RULE_NAMES[m.rule] ?? m.rule} needs plaintext updates`,
+    );
+  if (m.evalSet || (m.payout ?? Payout.Samples) !== Payout.Samples)
+    throw flError(
+      FlCode.IncompatiblePrivacy,
+      "privacy mode ckks pays by samples and takes no eval set: nobody but the owner can read an update",
+    );
+  const cid = parseCid(keyCid);
+  if ("error" in cid) throw flError(FlCode.InvalidCkksKey, `ckks public key: ${cid.error}`);
 }

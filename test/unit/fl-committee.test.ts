@@ -183,8 +183,8 @@ test("rewards: budgets add up to the pool; fee and trainer shares round down", (
     100_000,
     ["v2", "v1", "v2"],
     [
-      { address: "t1", samples: 1n },
-      { address: "t2", samples: 2n },
+      { address: "t1", weight: 1n },
+      { address: "t2", weight: 2n },
     ],
   );
   assert.equal(p.fee, 33_333n);

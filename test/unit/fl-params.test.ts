@@ -73,7 +73,12 @@ const IMPOSSIBLE: Array<[string, Record<string, unknown>, FlCode]> = [
   ],
   ["more subgroups than the limit", { maxParticipants: 1000, subgroupSize: 2 }, FlCode.InvalidSubgroupSize],
   ["an unknown rule", { rule: 99 }, FlCode.UnknownRule],
-  ["the reserved trust rule", { rule: Rule.Trust }, FlCode.RuleNotSupported],
+  ["the trust rule without an eval set", { rule: Rule.Trust }, FlCode.InvalidEvalSet],
+  [
+    "trust with a parameter",
+    { rule: Rule.Trust, ruleParams: { f: 1, m: 0, betaPpm: 0 } },
+    FlCode.ImpossibleRuleParams,
+  ],
   ["fedavg with f", { ruleParams: { f: 1, m: 0, betaPpm: 0 } }, FlCode.ImpossibleRuleParams],
   [
     "median with beta",

@@ -19,6 +19,8 @@ import {
   QueryParticipantsResponse,
   QueryRoundResponse,
   QueryTaskResponse,
+  Payout,
+  Privacy,
   ROOT_STAGE,
   type Round,
   RoundStatus,
@@ -72,6 +74,12 @@ function task(over: Partial<Task> = {}): Task {
     createdHeight: 1n,
     endedHeight: 0n,
     nextWake: 0n,
+    privacy: Privacy.Plain,
+    payout: Payout.Samples,
+    evalSet: undefined,
+    joinBond: "0",
+    heldBonds: "0",
+    ckksPublicKeyCid: "",
     ...over,
   };
 }
@@ -94,6 +102,12 @@ function round(over: Partial<Round> = {}): Round {
     budget: "500",
     paidTrainers: "0",
     paidCommittee: "0",
+    evaluated: false,
+    globalAccuracyPpm: 0,
+    modelCid: "",
+    modelHash: "",
+    publishDeadline: 0n,
+    evalSeed: new Uint8Array(),
     ...over,
   };
 }
@@ -126,6 +140,11 @@ function stage(over: Partial<Stage> = {}): Stage {
     agreed: [],
     finalHeight: 0n,
     dispute: undefined,
+    commitDeadline: 0n,
+    revealDeadline: 0n,
+    commits: [],
+    reveals: [],
+    evaluation: undefined,
     ...over,
   };
 }
@@ -424,6 +443,10 @@ describe("pins of live tasks", () => {
           samples: 1n,
           height: 12n,
           subgroup: 0,
+          evaluated: false,
+          trustPpm: 0,
+          accuracyPpm: 0,
+          contributionPpm: 0,
         },
       ],
       stages: [stage({ aggregateCid: blob("agg").cid, reports: [report(OTHER, "other")] })],
@@ -534,7 +557,17 @@ describe("the upload check of PUT /blobs?task=", async () => {
         if (path.endsWith("/Participants"))
           return ok(
             encode(QueryParticipantsResponse, {
-              participants: [{ taskId: t.id, address: trainer, joinedHeight: 2n, updates: 0, earned: "0" }],
+              participants: [
+                {
+                  taskId: t.id,
+                  address: trainer,
+                  joinedHeight: 2n,
+                  updates: 0,
+                  earned: "0",
+                  bond: "0",
+                  contributionTotalPpm: 0n,
+                },
+              ],
               pagination: undefined,
             }),
           );
