@@ -5,6 +5,7 @@ import { fedavg } from "./fedavg.ts";
 import { krum, multikrum } from "./krum.ts";
 import { median } from "./median.ts";
 import { trimmedMean } from "./trimmed-mean.ts";
+import { trust } from "./trust.ts";
 import type {
   AggregationResult,
   AggregationRule,
@@ -23,8 +24,8 @@ import { assertFinite } from "./validate.ts";
  * - all arithmetic is IEEE float64, each operation rounded on its own (JS has no extended
  *   precision and never fuses a multiply-add), in an order each rule fixes and documents: FedAvg
  *   (fedavg.ts), median (median.ts), trimmed mean (trimmed-mean.ts), Krum distances and scores
- *   (distances.ts, krum.ts), Bulyan (bulyan.ts); sorted columns use the IEEE total order
- *   (columns.ts);
+ *   (distances.ts, krum.ts), Bulyan (bulyan.ts), FLTrust (trust.ts); sorted columns use the IEEE
+ *   total order (columns.ts);
  * - each output value is rounded to float32 exactly once;
  * - ties (equal Krum scores, values equally far from Bulyan's median) have a stated winner.
  * The rules follow Flower's aggregate.py, which does the same math in float32 and leaves ties to
@@ -65,6 +66,8 @@ function apply(c: CanonicalUpdates, rule: AggregationRule, updates: readonly Mod
       return multikrum(c, rule.f, rule.m);
     case "bulyan":
       return bulyan(c, rule.f);
+    case "trust":
+      return trust(c, rule);
     default:
       throw new AggregationError(
         { code: AggregationErrorCode.UNKNOWN_RULE, kind: String((rule as { kind?: unknown })?.kind) },

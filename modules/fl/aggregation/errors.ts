@@ -19,7 +19,7 @@ export enum AggregationErrorCode {
   INVALID_LAYERS = "AGG_INVALID_LAYERS",
   /** An update's layer count or a layer's length differs from the first update's. */
   SHAPE_MISMATCH = "AGG_SHAPE_MISMATCH",
-  /** A parameter is NaN or infinite. */
+  /** A parameter is NaN or infinite (of an update `id`, or of FLTrust's global or reference `input`). */
   NON_FINITE = "AGG_NON_FINITE",
   /** The number of tolerated Byzantine updates f is not a non-negative integer. */
   INVALID_F = "AGG_INVALID_F",
@@ -29,8 +29,19 @@ export enum AggregationErrorCode {
   INVALID_BETA = "AGG_INVALID_BETA",
   /** Too few updates for the rule's f (Krum: n > 2f + 2; Bulyan: n >= 4f + 3). */
   TOO_FEW_UPDATES = "AGG_TOO_FEW_UPDATES",
-  /** The rule's kind is none of fedavg, median, trimmed_mean, krum, multikrum, bulyan. */
+  /** The rule's kind is none of fedavg, median, trimmed_mean, krum, multikrum, bulyan, trust. */
   UNKNOWN_RULE = "AGG_UNKNOWN_RULE",
+  /**
+   * FLTrust's global or reference model (field `input`) is not an array of Float32Array with the
+   * updates' layer count and lengths.
+   */
+  MODEL_SHAPE_MISMATCH = "AGG_MODEL_SHAPE_MISMATCH",
+  /** FLTrust: an update has no weight in the rule's weightsPpm. */
+  MISSING_WEIGHT = "AGG_MISSING_WEIGHT",
+  /** FLTrust: a weight is not an integer in 0..1_000_000 (millionths). */
+  INVALID_WEIGHT = "AGG_INVALID_WEIGHT",
+  /** FLTrust: normNano is not a non-negative bigint. */
+  INVALID_NORM = "AGG_INVALID_NORM",
   /** Encoded bytes do not have the length the layer shape asks for. */
   ENCODING_LENGTH = "AGG_ENCODING_LENGTH",
 }

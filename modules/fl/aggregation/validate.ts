@@ -151,3 +151,34 @@ export function firstNonFinite(a: Float32Array): number {
   for (let i = 0; i < bits.length; i++) if ((bits[i]! & EXPONENT) === EXPONENT) return i;
   return -1;
 }
+
+/**
+ * Checks a whole model that is not an update (FLTrust's global model G and reference model R): an
+ * array of Float32Array with the updates' layer lengths, every value finite (a NaN in G would turn
+ * every delta into NaN). `input` names it in the error.
+ */
+export function validateModel(
+  layers: readonly Float32Array[],
+  shape: readonly number[],
+  input: string,
+): void {
+  const ok =
+    Array.isArray(layers) &&
+    layers.length === shape.length &&
+    layers.every((l, i) => l instanceof Float32Array && l.length === shape[i]);
+  if (!ok) {
+    throw new AggregationError(
+      { code: AggregationErrorCode.MODEL_SHAPE_MISMATCH, input },
+      `the ${input} model must be ${shape.length} Float32Array layers of lengths ${shape.join(", ")}`,
+    );
+  }
+  for (let l = 0; l < layers.length; l++) {
+    const at = firstNonFinite(layers[l]!);
+    if (at >= 0) {
+      throw new AggregationError(
+        { code: AggregationErrorCode.NON_FINITE, input, layer: l, offset: at },
+        `the ${input} model's layer ${l} parameter ${at} is ${layers[l]![at]}`,
+      );
+    }
+  }
+}
