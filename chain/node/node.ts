@@ -1,3 +1,4 @@
+import { ed25519Agreement } from "../crypto/x25519.ts";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import type { App } from "../app/app.ts";
@@ -231,6 +232,7 @@ export class CiferNode {
         minimumGasPrices: config.app.minimumGasPrices,
         blobs: this.serviceBlobs(),
         consensusPubKey: validatorKey.pubkey,
+        consensusKeyAgreement: ed25519Agreement(validatorKey.seed),
         isValidator: () =>
           executor.state.validators.validators.some((v) => bytesEqual(v.address, consensusAddress)),
         latestHeight: () => executor.state.lastBlockHeight,

@@ -1,3 +1,4 @@
+import type { KeyAgreement } from "../crypto/x25519.ts";
 import type { AbciEvent } from "../app/events.ts";
 import type { UploadCheck } from "../blobs/upload-check.ts";
 import type { PutResult } from "../blobs/writer.ts";
@@ -95,6 +96,11 @@ export interface NodeServiceContext {
   readonly blobs: ServiceBlobs | undefined;
   /** This node's ed25519 consensus public key (priv_validator_key.json). */
   readonly consensusPubKey: Uint8Array;
+  /**
+   * X25519 key agreement with the consensus key (chain/crypto/x25519.ts): what a validator needs
+   * to open data encrypted to it (an FL task's eval-set key), without the key leaving the node.
+   */
+  readonly consensusKeyAgreement: KeyAgreement;
   /** Whether this node's consensus key is in the latest validator set. */
   isValidator(): boolean;
   latestHeight(): bigint;

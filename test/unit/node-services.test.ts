@@ -1,3 +1,4 @@
+import { ed25519Agreement } from "../../chain/crypto/x25519.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,6 +50,7 @@ function base(config: Record<string, unknown> = {}) {
     minimumGasPrices: [],
     blobs: undefined,
     consensusPubKey: new Uint8Array(32),
+    consensusKeyAgreement: ed25519Agreement(new Uint8Array(32)),
     isValidator: () => true,
     latestHeight: () => 1n,
     query: async () => ({ code: 0, codespace: "", log: "", value: new Uint8Array(), height: 1n }),

@@ -5,7 +5,7 @@
 export enum FlServiceErrorCode {
   /** The `fl` section of config.json is invalid. */
   CONFIG = "FL_SERVICE_CONFIG",
-  /** The task's rule has no aggregation here (TRUST, reserved for #6). */
+  /** The task's rule has no aggregation here. */
   UNSUPPORTED_RULE = "FL_SERVICE_UNSUPPORTED_RULE",
   /** Every update of the stage is missing or invalid: there is nothing to aggregate. */
   NO_VALID_UPDATES = "FL_SERVICE_NO_VALID_UPDATES",
@@ -19,6 +19,12 @@ export enum FlServiceErrorCode {
   LATE = "FL_SERVICE_LATE",
   /** The service is stopping. */
   STOPPED = "FL_SERVICE_STOPPED",
+  /** This validator cannot read the task's eval set (no wrap for it, a damaged blob, a wrong count). */
+  EVAL_SET = "FL_SERVICE_EVAL_SET",
+  /** Training the reference or scoring failed (a model spec without training settings, NaN). */
+  EVALUATION = "FL_SERVICE_EVALUATION",
+  /** A reveal is owed but its sheet and salt were lost (the node lost its data directory). */
+  NO_SHEET = "FL_SERVICE_NO_SHEET",
 }
 
 export class FlServiceError extends Error {

@@ -90,3 +90,49 @@ export function rootInputsOf(stages: readonly Stage[]): Stage[] | undefined {
     return undefined;
   return subgroups;
 }
+
+/** A score commitment or reveal this validator owes for an evaluated stage. */
+export interface ScoreJob {
+  taskId: bigint;
+  round: number;
+  stage: number;
+  attempt: number;
+  phase: "commit" | "reveal";
+  /** The phase's deadline: the tx must land below it. */
+  deadline: bigint;
+}
+
+export const scoreJobKey = (j: ScoreJob) => `${j.taskId}/${j.round}/${j.stage}/${j.attempt}/${j.phase}`;
+
+/**
+ * The score commitments and reveals `validator` owes in a task's current round at committed height
+ * `height`: each committing stage with it on the committee and no commitment of its own, and each
+ * revealing stage where it committed and has not revealed. Pure.
+ */
+export function scoreJobsFor(o: {
+  task: Task;
+  round: Round;
+  stages: readonly Stage[];
+  validator: string;
+  height: bigint;
+}): ScoreJob[] {
+  const { task, round, validator } = o;
+  if (task.status !== TaskStatus.Running || round.round !== task.currentRound || !task.evalSet) return [];
+  const open = (deadline: bigint) => o.height + 1n < deadline;
+  const base = { taskId: task.id, round: round.round };
+  const jobs: ScoreJob[] = [];
+  for (const s of o.stages) {
+    if (!s.committee.some((m) => m.validator === validator)) continue;
+    const committed = s.commits.some((c) => c.validator === validator);
+    if (s.status === StageStatus.Committing && !committed && open(s.commitDeadline))
+      jobs.push({ ...base, stage: s.index, attempt: s.attempt, phase: "commit", deadline: s.commitDeadline });
+    if (
+      s.status === StageStatus.Revealing &&
+      committed &&
+      !s.reveals.some((r) => r.validator === validator) &&
+      open(s.revealDeadline)
+    )
+      jobs.push({ ...base, stage: s.index, attempt: s.attempt, phase: "reveal", deadline: s.revealDeadline });
+  }
+  return jobs;
+}

@@ -6,7 +6,8 @@ export const taskPinHolder = (taskId: bigint) => `${TASK_PIN_PREFIX}${taskId}`;
 
 /**
  * The blobs a live task needs kept on this node: its genesis weights, its current global model,
- * and its current round's updates and aggregates (reported and final). Pure.
+ * its eval set and CKKS public key, and its current round's updates and aggregates (reported and
+ * final). Pure.
  */
 export function taskBlobs(o: {
   task: Task;
@@ -19,6 +20,8 @@ export function taskBlobs(o: {
   };
   add(o.task.genesisWeightsCid);
   add(o.task.globalModelCid);
+  add(o.task.evalSet?.cid);
+  add(o.task.ckksPublicKeyCid);
   for (const u of o.updates ?? []) add(u.cid);
   for (const s of o.stages ?? []) {
     add(s.aggregateCid);

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseAddress, toAddress } from "../../../chain/crypto/address.ts";
 import { loadOperatorKeyFile } from "../../../chain/node/operator-key.ts";
 import { ServiceAccount, ServiceTxError } from "../../../chain/node/service-account.ts";
@@ -21,18 +22,31 @@ import {
   encode,
   MsgSubmitAggregate,
   ROOT_STAGE,
+  Rule,
+  type Round,
   type Stage,
   type Task,
   TaskStatus,
   type Update,
 } from "../proto.ts";
-import { layerSizes } from "../weights.ts";
+import { checkedWeights, layerSizes } from "../weights.ts";
+import type { AggregationRule } from "../aggregation/types.ts";
 import { Aggregator } from "./aggregator.ts";
 import { type FlServiceConfig, parseFlServiceConfig } from "./config.ts";
 import { FlServiceError, FlServiceErrorCode } from "./errors.ts";
 import { excludedList } from "./excluded.ts";
 import { fetchBlobs } from "./fetch.ts";
-import { jobKey, jobsFor, rootInputsOf, type StageJob } from "./jobs.ts";
+import {
+  jobKey,
+  jobsFor,
+  rootInputsOf,
+  type ScoreJob,
+  scoreJobKey,
+  scoreJobsFor,
+  type StageJob,
+} from "./jobs.ts";
+import { Evaluator } from "./evaluator.ts";
+import { ScoreWork } from "./score-work.ts";
 import { pinPlan, taskBlobs, taskPinHolder } from "./pins.ts";
 import { FlQueries } from "./queries.ts";
 import { rootInputs } from "./root.ts";
@@ -67,6 +81,13 @@ const FINAL_FAILURES = new Set<string>([
   FlServiceErrorCode.LATE,
 ]);
 
+interface ScoreSnapshot {
+  task: Task;
+  round: Round;
+  stages: Stage[];
+  updates: Update[];
+}
+
 interface Snapshot {
   task: Task;
   stages: Stage[];
@@ -95,6 +116,7 @@ export class FlAggregatorService implements NodeService {
   private blobs!: ServiceBlobs;
   private account: ServiceAccount | null = null;
   private aggregator: Aggregator | null = null;
+  private scoring: ScoreWork | null = null;
   private valoper = "";
   private unsubscribe: (() => void) | null = null;
   private readonly abort = new AbortController();
@@ -145,6 +167,21 @@ export class FlAggregatorService implements NodeService {
     });
     this.valoper = toAddress(parseAddress(key.address), VALOPER_PREFIX);
     this.aggregator = new Aggregator({ inline: this.o.inlineAggregation ?? false });
+    this.scoring = new ScoreWork({
+      chainId: ctx.chainId,
+      validator: this.valoper,
+      operator: key.address,
+      me: ctx.consensusKeyAgreement,
+      blobs: ctx.blobs,
+      fl: this.fl,
+      account: this.account,
+      evaluator: new Evaluator({ inline: this.o.inlineAggregation ?? false }),
+      sheetsDir: join(ctx.paths.dataDir, "fl-scores"),
+      fetchTimeoutMs: this.cfg.fetchTimeoutMs,
+      signal: this.abort.signal,
+      log: ctx.log,
+      latestHeight: () => ctx.latestHeight(),
+    });
     this.unsubscribe = ctx.onCommit((c) => this.onCommit(c));
     ctx.log.info("fl aggregator started", {
       operator: key.address,
@@ -160,6 +197,7 @@ export class FlAggregatorService implements NodeService {
     this.unsubscribe = null;
     this.abort.abort();
     await this.aggregator?.close();
+    await this.scoring?.close();
     await Promise.allSettled([this.scanning, ...this.running.values()]);
   }
 
@@ -261,6 +299,8 @@ export class FlAggregatorService implements NodeService {
       desired.set(taskPinHolder(task.id), taskBlobs({ task, updates, stages }));
       for (const job of jobsFor({ task, round, stages, validator: this.valoper, height }))
         this.consider(job, { task, stages, updates }, height);
+      for (const job of scoreJobsFor({ task, round, stages, validator: this.valoper, height }))
+        this.considerScores(job, { task, round, stages, updates }, height);
     }
     await this.reconcilePins(desired);
     // Forget the bookkeeping of tasks that stopped running (bounded memory).
@@ -268,6 +308,58 @@ export class FlAggregatorService implements NodeService {
     for (const m of [this.sent, this.failed, this.gasFloor])
       for (const k of m.keys()) if (!live.has(taskOf(k))) m.delete(k);
     for (const id of this.models.keys()) if (!live.has(id)) this.models.delete(id);
+    this.scoring?.forget(live);
+  }
+
+  /**
+   * A score commitment or reveal this validator owes (evaluated tasks): at most once per job, sent
+   * again if it was dropped; a job that fails is retried, as aggregations are.
+   */
+  private considerScores(job: ScoreJob, snap: ScoreSnapshot, height: bigint): void {
+    const key = scoreJobKey(job);
+    if (this.running.has(key) || this.running.size >= this.cfg.maxConcurrentJobs) return;
+    const sent = this.sent.get(key);
+    if (sent && (height < sent.height + RESEND_AFTER_BLOCKS || sent.sends >= MAX_SENDS)) return;
+    const failed = this.failed.get(key);
+    if (failed && (height < failed.retryAt || failed.failures >= MAX_FAILURES)) return;
+    const started = performance.now();
+    const p = this.scoring!.run(job, snap)
+      .then(
+        (txHash) => {
+          this.failed.delete(key);
+          this.sent.set(key, { height: this.ctx.latestHeight(), sends: (sent?.sends ?? 0) + 1 });
+          this.ctx.log.info(`fl scores ${job.phase === "commit" ? "committed" : "revealed"}`, {
+            job: key,
+            txhash: Buffer.from(txHash).toString("hex").toUpperCase(),
+            ms: Math.round(performance.now() - started),
+          });
+        },
+        (e: Error) => {
+          if (this.stopped) return;
+          if (
+            e instanceof ServiceTxError &&
+            e.codespace === FL_CODESPACE &&
+            e.code === FlCode.DuplicateSubmission
+          ) {
+            this.sent.set(key, { height, sends: MAX_SENDS });
+            return;
+          }
+          const code = (e as { code?: unknown }).code;
+          const failures = (failed?.failures ?? 0) + 1;
+          this.failed.set(key, { retryAt: this.ctx.latestHeight() + RETRY_AFTER_BLOCKS, failures });
+          this.ctx.log.warn("fl scoring job failed", {
+            job: key,
+            err: e.message,
+            ...(typeof code === "string" ? { code } : {}),
+            retry: failures < MAX_FAILURES,
+          });
+        },
+      )
+      .finally(() => {
+        this.running.delete(key);
+        this.requestScan();
+      });
+    this.running.set(key, p);
   }
 
   /**
@@ -395,8 +487,14 @@ export class FlAggregatorService implements NodeService {
         FlServiceErrorCode.NO_VALID_UPDATES,
         "no update of the stage could be fetched",
       );
+    const stage = snap.stages.find((s) => s.index === job.stage);
+    const rule: AggregationRule = root
+      ? { kind: "fedavg" }
+      : task.rule === Rule.Trust
+        ? await this.trustRule(task, stage, sizes)
+        : aggregationRuleOf(task.rule, task.ruleParams);
     const out = await this.aggregator!.run({
-      rule: root ? { kind: "fedavg" } : aggregationRuleOf(task.rule, task.ruleParams),
+      rule,
       sizes,
       inputs: present.map((i) => ({ id: i.id, samples: i.samples, bytes: fetched.bytes.get(i.cid)! })),
     });
@@ -407,11 +505,14 @@ export class FlAggregatorService implements NodeService {
       );
     for (const i of out.invalid)
       this.ctx.log.info("fl update excluded as invalid", { job: jobKey(job), id: i.id, why: i.reason });
+    // Trust leaves out the updates of weight 0; when that is all of them the aggregate is the global
+    // model and nobody is left out (the chain needs at least one update to remain).
+    const ruleExcluded = rule.kind === "trust" && out.selected.length === 0 ? [] : out.ruleExcluded;
     const excluded = root
       ? []
       : excludedList({
           unusable: [...missing.map((m) => m.id), ...out.invalid.map((i) => i.id)],
-          ruleExcluded: out.ruleExcluded,
+          ruleExcluded,
           updaters,
         });
     const put = await this.blobs.put(out.bytes);
@@ -446,6 +547,32 @@ export class FlAggregatorService implements NodeService {
       height: this.ctx.latestHeight(),
     });
     return { cid: put.cid, excluded, txHash: res.hash };
+  }
+
+  /**
+   * The trust rule of an evaluated stage: the round's starting model and the chain's medians (the
+   * stage's evaluation), the same for every member, so honest aggregates agree.
+   */
+  private async trustRule(task: Task, stage: Stage | undefined, sizes: number[]): Promise<AggregationRule> {
+    const ev = stage?.evaluation;
+    if (!ev) throw new FlServiceError(FlServiceErrorCode.MISSING_INPUT, "the stage has no evaluation yet");
+    const fetched = await fetchBlobs(this.blobs, [task.globalModelCid], {
+      concurrency: 1,
+      timeoutMs: this.cfg.fetchTimeoutMs,
+      signal: this.abort.signal,
+    });
+    const bytes = fetched.bytes.get(task.globalModelCid);
+    if (!bytes)
+      throw new FlServiceError(
+        FlServiceErrorCode.MISSING_INPUT,
+        `the global model ${task.globalModelCid} is not available`,
+      );
+    return {
+      kind: "trust",
+      global: checkedWeights(sizes, bytes),
+      weightsPpm: new Map(ev.medians.map((m) => [m.participant, m.trustPpm])),
+      normNano: ev.referenceNormNano,
+    };
   }
 
   /** Pins what live tasks need, unpins what ended tasks held (pins change at the pace of rounds). */

@@ -1,0 +1,93 @@
+import { initTf } from "../../../client/fl/backend.ts";
+import { parseCsvDataset, subset } from "../../../client/fl/dataset.ts";
+import { parseModelSpec } from "../../../client/fl/model.ts";
+import { accuracy, trainLocal } from "../../../client/fl/train.ts";
+import { trustWeights } from "../aggregation/trust.ts";
+import type { ModelUpdate } from "../aggregation/types.ts";
+import { checkedWeights, WeightsError } from "../weights.ts";
+import { FlServiceError, FlServiceErrorCode } from "./errors.ts";
+
+/** One stage's evaluation, as sent to the evaluation worker (plain data). */
+export interface EvaluateRequest {
+  /** The task's model spec (TensorFlow.js JSON with userDefinedMetadata.cifer training settings). */
+  modelSpec: string;
+  /** Parameters per layer. */
+  sizes: number[];
+  /** The round's starting model. */
+  global: Uint8Array;
+  /** The updates this member could fetch (the others score 0). */
+  updates: Array<{ id: string; bytes: Uint8Array }>;
+  /** The decrypted eval set (CSV) and the round's split of it (evalset/split.ts). */
+  evalCsv: string;
+  validation: number[];
+  test: number[];
+}
+
+export interface EvaluateOutcome {
+  /** Per fetched update: trust and accuracy in millionths; invalid ones score 0 with a reason. */
+  scores: Array<{ id: string; trustPpm: number; accuracyPpm: number; invalid?: string }>;
+  referenceNormNano: bigint;
+  globalAccuracyPpm: number;
+  backend: string;
+}
+
+const ppm = (share: number) => Math.min(1_000_000, Math.max(0, Math.floor(share * 1_000_000)));
+
+/**
+ * A committee member's scores of a stage (issue #6, item 2): trains a reference from the global
+ * model on the round's validation split with the task's own settings (what an honest trainer would
+ * do with that data), then for each update the FLTrust weight relu(cos(update - global, reference -
+ * global)) (aggregation/trust.ts) and its accuracy on the test split, and the global model's
+ * accuracy. Training uses TensorFlow.js, so the floats differ a little between members; the chain
+ * takes medians. CPU-bound: runs in the evaluation worker (evaluator.ts).
+ */
+export async function runEvaluation(req: EvaluateRequest): Promise<EvaluateOutcome> {
+  const { tf, backend } = await initTf();
+  let spec: ReturnType<typeof parseModelSpec>;
+  let data: ReturnType<typeof parseCsvDataset>;
+  try {
+    spec = parseModelSpec(req.modelSpec);
+    data = parseCsvDataset(req.evalCsv, "eval set");
+  } catch (e) {
+    throw new FlServiceError(FlServiceErrorCode.EVALUATION, (e as Error).message);
+  }
+  const validation = subset(data, req.validation);
+  const test = subset(data, req.test);
+  const global = checkedWeights(req.sizes, req.global);
+  const reference = checkedWeights(req.sizes, await trainLocal(tf, spec, req.global, validation)).map(
+    (l) => l,
+  );
+  const valid: ModelUpdate[] = [];
+  const bytesOf = new Map<string, Uint8Array>();
+  const scores: EvaluateOutcome["scores"] = [];
+  for (const u of req.updates) {
+    try {
+      valid.push({ id: u.id, samples: 1, layers: checkedWeights(req.sizes, u.bytes) });
+      bytesOf.set(u.id, u.bytes);
+    } catch (e) {
+      if (!(e instanceof WeightsError)) throw e;
+      scores.push({ id: u.id, trustPpm: 0, accuracyPpm: 0, invalid: e.message });
+    }
+  }
+  let referenceNormNano = 0n;
+  if (valid.length > 0) {
+    const tw = trustWeights(global, valid, reference);
+    referenceNormNano = tw.referenceNormNano;
+    for (const [i, id] of tw.ids.entries())
+      scores.push({
+        id,
+        trustPpm: tw.weightsPpm[i]!,
+        accuracyPpm: ppm(await accuracy(tf, spec, bytesOf.get(id)!, test)),
+      });
+  } else {
+    // Nothing to compare: the norm still says how far the reference moved.
+    const tw = trustWeights(global, [{ id: "reference", samples: 1, layers: reference }], reference);
+    referenceNormNano = tw.referenceNormNano;
+  }
+  return {
+    scores,
+    referenceNormNano,
+    globalAccuracyPpm: ppm(await accuracy(tf, spec, req.global, test)),
+    backend,
+  };
+}
