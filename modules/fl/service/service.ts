@@ -79,6 +79,8 @@ const FINAL_FAILURES = new Set<string>([
   FlServiceErrorCode.AGGREGATION,
   FlServiceErrorCode.UNSUPPORTED_RULE,
   FlServiceErrorCode.LATE,
+  FlServiceErrorCode.EVAL_SET,
+  FlServiceErrorCode.NO_SHEET,
 ]);
 
 interface ScoreSnapshot {
@@ -312,57 +314,6 @@ export class FlAggregatorService implements NodeService {
   }
 
   /**
-   * A score commitment or reveal this validator owes (evaluated tasks): at most once per job, sent
-   * again if it was dropped; a job that fails is retried, as aggregations are.
-   */
-  private considerScores(job: ScoreJob, snap: ScoreSnapshot, height: bigint): void {
-    const key = scoreJobKey(job);
-    if (this.running.has(key) || this.running.size >= this.cfg.maxConcurrentJobs) return;
-    const sent = this.sent.get(key);
-    if (sent && (height < sent.height + RESEND_AFTER_BLOCKS || sent.sends >= MAX_SENDS)) return;
-    const failed = this.failed.get(key);
-    if (failed && (height < failed.retryAt || failed.failures >= MAX_FAILURES)) return;
-    const started = performance.now();
-    const p = this.scoring!.run(job, snap)
-      .then(
-        (txHash) => {
-          this.failed.delete(key);
-          this.sent.set(key, { height: this.ctx.latestHeight(), sends: (sent?.sends ?? 0) + 1 });
-          this.ctx.log.info(`fl scores ${job.phase === "commit" ? "committed" : "revealed"}`, {
-            job: key,
-            txhash: Buffer.from(txHash).toString("hex").toUpperCase(),
-            ms: Math.round(performance.now() - started),
-          });
-        },
-        (e: Error) => {
-          if (this.stopped) return;
-          if (
-            e instanceof ServiceTxError &&
-            e.codespace === FL_CODESPACE &&
-            e.code === FlCode.DuplicateSubmission
-          ) {
-            this.sent.set(key, { height, sends: MAX_SENDS });
-            return;
-          }
-          const code = (e as { code?: unknown }).code;
-          const failures = (failed?.failures ?? 0) + 1;
-          this.failed.set(key, { retryAt: this.ctx.latestHeight() + RETRY_AFTER_BLOCKS, failures });
-          this.ctx.log.warn("fl scoring job failed", {
-            job: key,
-            err: e.message,
-            ...(typeof code === "string" ? { code } : {}),
-            retry: failures < MAX_FAILURES,
-          });
-        },
-      )
-      .finally(() => {
-        this.running.delete(key);
-        this.requestScan();
-      });
-    this.running.set(key, p);
-  }
-
-  /**
    * Why the operator key cannot speak for this node (undefined when it can): its validator must
    * exist and have this node's consensus key, or two nodes could report as one validator.
    */
@@ -381,23 +332,51 @@ export class FlAggregatorService implements NodeService {
   }
 
   private consider(job: StageJob, snap: Snapshot, height: bigint): void {
-    const key = jobKey(job);
-    // At capacity, the job is picked up by the scan that follows a running job's end.
+    this.track(jobKey(job), height, "fl aggregation job failed", async () => {
+      const r = await this.runJob(job, snap);
+      return {
+        txHash: r.txHash,
+        done: "fl aggregate reported",
+        fields: { cid: r.cid, excluded: r.excluded.length },
+      };
+    });
+  }
+
+  /** A score commitment or reveal this validator owes (evaluated tasks). */
+  private considerScores(job: ScoreJob, snap: ScoreSnapshot, height: bigint): void {
+    this.track(scoreJobKey(job), height, "fl scoring job failed", async () => ({
+      txHash: await this.scoring!.run(job, snap),
+      done: job.phase === "commit" ? "fl scores committed" : "fl scores revealed",
+      fields: {},
+    }));
+  }
+
+  /**
+   * Runs a job that ends in one tx, at most once at a time and within max_concurrent_jobs (at
+   * capacity, the scan that follows a running job's end picks it up); sends it again if it was
+   * dropped (RESEND_AFTER_BLOCKS, MAX_SENDS); retries a failure after RETRY_AFTER_BLOCKS, up to
+   * MAX_FAILURES times, except failures every honest member meets alike (FINAL_FAILURES).
+   */
+  private track(
+    key: string,
+    height: bigint,
+    failedLine: string,
+    run: () => Promise<{ txHash: Uint8Array; done: string; fields: Record<string, string | number> }>,
+  ): void {
     if (this.running.has(key) || this.running.size >= this.cfg.maxConcurrentJobs) return;
     const sent = this.sent.get(key);
     if (sent && (height < sent.height + RESEND_AFTER_BLOCKS || sent.sends >= MAX_SENDS)) return;
     const failed = this.failed.get(key);
     if (failed && (height < failed.retryAt || failed.failures >= MAX_FAILURES)) return;
     const started = performance.now();
-    const p = this.runJob(job, snap)
+    const p = run()
       .then(
         (r) => {
           this.failed.delete(key);
           this.sent.set(key, { height: this.ctx.latestHeight(), sends: (sent?.sends ?? 0) + 1 });
-          this.ctx.log.info("fl aggregate reported", {
+          this.ctx.log.info(r.done, {
             job: key,
-            cid: r.cid,
-            excluded: r.excluded.length,
+            ...r.fields,
             txhash: Buffer.from(r.txHash).toString("hex").toUpperCase(),
             ms: Math.round(performance.now() - started),
           });
@@ -410,14 +389,14 @@ export class FlAggregatorService implements NodeService {
             e.code === FlCode.DuplicateSubmission &&
             e.codespace === FL_CODESPACE
           ) {
-            // Reported already (before a restart): nothing is owed.
+            // Sent already (before a restart): nothing is owed.
             this.sent.set(key, { height, sends: MAX_SENDS });
             return;
           }
           const final = typeof code === "string" && FINAL_FAILURES.has(code);
           const failures = final ? MAX_FAILURES : (failed?.failures ?? 0) + 1;
           this.failed.set(key, { retryAt: this.ctx.latestHeight() + RETRY_AFTER_BLOCKS, failures });
-          this.ctx.log.warn("fl aggregation job failed", {
+          this.ctx.log.warn(failedLine, {
             job: key,
             err: e.message,
             ...(typeof code === "string" ? { code } : {}),
