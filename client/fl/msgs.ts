@@ -10,6 +10,7 @@ import {
   MsgCreateTask,
   MsgCreateTaskResponse,
   MsgJoinTask,
+  MsgPublishModel,
   MsgSubmitUpdate,
   type MsgCreateTask as MsgCreateTaskFields,
   type MsgSubmitUpdate as MsgSubmitUpdateFields,
@@ -42,3 +43,14 @@ export function createdTaskId(res: DeliverTxResponse): bigint | undefined {
   const r = res.msgResponses.find((m) => m.typeUrl === MsgCreateTaskResponse.typeUrl);
   return r ? MsgCreateTaskResponse.decode(r.value).taskId : undefined;
 }
+
+export const msgPublishModel = (m: {
+  owner: string;
+  taskId: bigint;
+  round: number;
+  cid: string;
+  hash: string;
+}): EncodeObject => ({
+  typeUrl: MsgPublishModel.typeUrl,
+  value: MsgPublishModel.fromPartial(m),
+});

@@ -15,6 +15,7 @@ import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { DeliverTxResponse } from "@cosmjs/stargate";
 import {
   type Participant,
+  Privacy,
   ROOT_STAGE,
   type Round,
   RoundStatus,
@@ -24,6 +25,9 @@ import {
   type Update,
 } from "../../modules/fl/proto.ts";
 import { trainWithAttack } from "./attacks.ts";
+
+/** A CKKS public key of the fixed parameter set is ~465 KB (zstd); this leaves room and a bound. */
+const CKKS_PUBLIC_KEY_MAX_BYTES = 2 * 1024 * 1024;
 import type { Tf } from "./backend.ts";
 import { cidOf } from "../../chain/blobs/cid.ts";
 import { formatUploadAuth, uploadSignDoc } from "../../modules/fl/upload-auth.ts";
@@ -79,6 +83,7 @@ export class FlTrainer {
   private readonly pollMs: number;
   private tf: Tf | undefined;
   private global: { cid: string; bytes: Uint8Array } | undefined;
+  private ownerKey: { cid: string; bytes: Uint8Array } | undefined;
   private chainId: string | undefined;
 
   constructor(private readonly o: TrainerOptions) {
@@ -178,7 +183,7 @@ export class FlTrainer {
   private async globalModel(task: Task, spec: ModelSpec): Promise<Uint8Array> {
     if (this.global?.cid !== task.globalModelCid) {
       const bytes = await getBlob(this.o.nodeUrl, task.globalModelCid, {
-        maxBytes: Number(task.updateBytes),
+        maxBytes: Number(task.paramCount * 4n),
         ...(this.o.signal ? { signal: this.o.signal } : {}),
       });
       try {
@@ -231,29 +236,36 @@ export class FlTrainer {
         throw new TrainerError(`round ${round}: local training produced unusable weights: ${e.message}`);
       throw e;
     }
-    if (BigInt(weights.length) !== task.updateBytes)
+    if (BigInt(weights.length) !== task.paramCount * 4n)
       throw new TrainerError(
-        `round ${round}: ${weights.length} bytes of weights, the task takes ${task.updateBytes}`,
+        `round ${round}: ${weights.length} bytes of weights, the model has ${task.paramCount} float32`,
+      );
+    const samples = this.o.data.count;
+    // A CKKS task gets the weights encrypted under its owner's key (times the samples, so that the
+    // committee's sum over the owner's division is FedAvg): nobody else can read them.
+    const upload = task.privacy === Privacy.Ckks ? await this.encrypted(task, weights, samples) : weights;
+    if (BigInt(upload.length) !== task.updateBytes)
+      throw new TrainerError(
+        `round ${round}: an update of ${upload.length} bytes, the task takes ${task.updateBytes}`,
       );
     if (this.aborted) return undefined;
-    this.emit({ phase: "uploading", round, bytes: weights.length });
-    const claim = { taskId: task.id, round, cid: cidOf(weights) };
+    this.emit({ phase: "uploading", round, bytes: upload.length });
+    const claim = { taskId: task.id, round, cid: cidOf(upload) };
     this.chainId ??= await this.o.client.getChainId();
     const { pubkey, signature } = await this.o.client.signDirectDoc(
       this.o.address,
       uploadSignDoc(this.chainId, claim),
     );
-    const cid = await putBlob(this.o.nodeUrl, weights, {
+    const cid = await putBlob(this.o.nodeUrl, upload, {
       update: { taskId: task.id, round, auth: formatUploadAuth(pubkey, signature) },
       ...(this.o.signal ? { signal: this.o.signal } : {}),
     });
-    const samples = this.o.data.count;
     const msg = msgSubmitUpdate({
       participant: this.o.address,
       taskId: task.id,
       round,
       cid,
-      sizeBytes: BigInt(weights.length),
+      sizeBytes: BigInt(upload.length),
       samples: BigInt(samples),
     });
     let res: DeliverTxResponse;
@@ -272,6 +284,20 @@ export class FlTrainer {
     const sent = { cid, samples, loss };
     this.emit({ phase: "submitted", round, update: sent, txHash: res.transactionHash, height: res.height });
     return { sent };
+  }
+
+  /** The weights encrypted for a CKKS task's owner (its public key fetched once, by CID). */
+  private async encrypted(task: Task, weights: Uint8Array, samples: number): Promise<Uint8Array> {
+    if (this.ownerKey?.cid !== task.ckksPublicKeyCid) {
+      const bytes = await getBlob(this.o.nodeUrl, task.ckksPublicKeyCid, {
+        maxBytes: CKKS_PUBLIC_KEY_MAX_BYTES,
+        ...(this.o.signal ? { signal: this.o.signal } : {}),
+      });
+      this.ownerKey = { cid: task.ckksPublicKeyCid, bytes };
+    }
+    const { encryptUpdate } = await import("../../modules/fl/ckks/ops.ts");
+    const values = new Float32Array(weights.buffer, weights.byteOffset, weights.byteLength / 4);
+    return encryptUpdate(values, samples, this.ownerKey.bytes);
   }
 
   /** The end of a submitted round, or undefined while it is still under way. */

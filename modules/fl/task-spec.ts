@@ -5,6 +5,7 @@ import { parseModelSpec, updateBytesOf } from "./model-spec.ts";
 import type { FlParams } from "./params.ts";
 import { parseAddress } from "../../chain/crypto/address.ts";
 import { KEY_WRAP_BYTES } from "./evalset/key-wrap.ts";
+import { ckksBlobBytes } from "./ckks/params.ts";
 import { type EvalSet, type MsgCreateTask, Payout, Privacy, RULE_NAMES, Rule } from "./proto.ts";
 import { checkRule } from "./rules.ts";
 import { VALOPER_PREFIX } from "../staking/store.ts";
@@ -90,7 +91,10 @@ export function checkCreateTask(m: MsgCreateTask, p: FlParams, bondDenom: string
   const joinBond = checkJoinBond(m.joinBond ?? "");
   checkPrivacy(m);
   const evalSet = checkEvalSet(m, p);
-  return { pool, paramCount, updateBytes: updateBytesOf(paramCount), joinBond, evalSet };
+  // A CKKS update is ciphertexts of one fixed size per 4096 values (modules/fl/ckks/params.ts).
+  const updateBytes =
+    (m.privacy ?? Privacy.Plain) === Privacy.Ckks ? ckksBlobBytes(paramCount) : updateBytesOf(paramCount);
+  return { pool, paramCount, updateBytes, joinBond, evalSet };
 }
 
 function checkJoinBond(bond: string): bigint {

@@ -18,8 +18,13 @@ import { aggregate } from "../../modules/fl/aggregation/aggregate.ts";
 import { encodeLayers } from "../../modules/fl/aggregation/encoding.ts";
 import { formatUploadAuth, UPLOAD_AUTH_HEADER, uploadSignDoc } from "../../modules/fl/upload-auth.ts";
 import type { AggregationRule } from "../../modules/fl/aggregation/types.ts";
+import { CiferClient } from "../../client/cifer-client.ts";
+import { publishCkksModel } from "../../client/fl/ckks-owner.ts";
+import { encryptUpdate, generateCkksKeys } from "../../modules/fl/ckks/ops.ts";
+import { ckksBlobBytes } from "../../modules/fl/ckks/params.ts";
 import {
   MsgCreateTaskResponse,
+  Privacy,
   ROOT_STAGE,
   RoundStatus,
   Rule,
@@ -397,6 +402,120 @@ describe("the fl aggregator service on a 4-validator network", () => {
   }
 
   /** Final on `cid` with > 2/3 of the committee agreeing and every report the same. */
+  test("a ckks task: trainers' encrypted updates are summed by the committee; the owner decrypts FedAvg", async () => {
+    // The owner's keys; the public key in the blob store, its CID in the task.
+    const keys = await generateCkksKeys();
+    const pk = await put(net.nodes[0]!, keys.publicKey);
+    assert.equal(pk.status, 201, JSON.stringify(pk.body));
+    const created = await client.signAndBroadcast(
+      owner,
+      [
+        {
+          typeUrl: "/cifer.fl.v1.MsgCreateTask",
+          value: {
+            owner,
+            modelSpec: SPEC,
+            genesisWeightsCid: cidOf(bytesOf(global0)),
+            rewardPool: { denom: "ucif", amount: POOL.toString() },
+            rounds: 1,
+            roundBlocks: 40n,
+            minParticipants: 3,
+            maxParticipants: 3,
+            committeeSize: 4,
+            rule: Rule.FedAvg,
+            ruleParams: { f: 0, m: 0, betaPpm: 0 },
+            privacy: Privacy.Ckks,
+            ckksPublicKeyCid: pk.body.cid!,
+          },
+        },
+      ],
+      "auto",
+    );
+    assertIsDeliverTxSuccess(created);
+    const task3 = MsgCreateTaskResponse.decode(created.msgResponses[0]!.value).taskId;
+    const three = trainers.slice(0, 3);
+    for (const t of three)
+      assertIsDeliverTxSuccess(
+        await client.signAndBroadcast(
+          t,
+          [{ typeUrl: "/cifer.fl.v1.MsgJoinTask", value: { participant: t, taskId: task3 } }],
+          "auto",
+        ),
+      );
+    const size = Number(ckksBlobBytes(BigInt(PARAMS)));
+    // A plaintext update is not a CKKS update of this task: refused at upload.
+    const plain = await putUpdate(net.nodes[1]!, three[0]!, task3, 1, bytesOf(honest[0]!));
+    assert.equal(plain.status, 422, JSON.stringify(plain.body));
+    const encrypted = await Promise.all(
+      three.map((_, i) => encryptUpdate(honest[i]!, Number(SAMPLES[i]!), keys.publicKey)),
+    );
+    for (const [i, b] of encrypted.entries()) {
+      assert.equal(b.length, size);
+      const r = await putUpdate(net.nodes[i + 1]!, three[i]!, task3, 1, b);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assertIsDeliverTxSuccess(
+        await client.signAndBroadcast(
+          three[i]!,
+          [
+            {
+              typeUrl: "/cifer.fl.v1.MsgSubmitUpdate",
+              value: {
+                participant: three[i]!,
+                taskId: task3,
+                round: 1,
+                cid: cidOf(b),
+                sizeBytes: BigInt(size),
+                samples: SAMPLES[i]!,
+              },
+            },
+          ],
+          "auto",
+        ),
+      );
+    }
+    // The committee sums the ciphertexts (any member gets the same bytes) and the round is paid;
+    // then it waits for the owner's model.
+    const paid = await until("task 3's round to be paid", 60_000, async () => {
+      const { task } = await q.fl.task(task3);
+      assert.notEqual(task.status, TaskStatus.Failed, "task 3 failed");
+      const { round, stages } = await q.fl.round(task3, 1);
+      return round.status === RoundStatus.Paid ? { round, stages } : undefined;
+    });
+    assertAgreed(paid.stages[0]!, paid.round.aggregateCid, []);
+    assert.equal(paid.round.modelCid, "");
+    const ownerClient = await CiferClient.connectWithSigner(net.nodes[0]!.url, signer, {
+      gasPrice: GasPrice.fromString("0.0025ucif"),
+      broadcastPollIntervalMs: 200,
+      broadcastTimeoutMs: 30_000,
+    });
+    try {
+      const published = await publishCkksModel({
+        client: ownerClient,
+        owner,
+        nodeUrl: net.nodes[0]!.url,
+        taskId: task3,
+        round: 1,
+        secretKey: keys.secretKey,
+      });
+      // FedAvg of the three plaintext updates, which nobody but their trainers ever saw.
+      const total = SAMPLES.slice(0, 3).reduce((a, b) => a + b, 0n);
+      let worst = 0;
+      for (let i = 0; i < PARAMS; i++) {
+        let want = 0;
+        for (let t = 0; t < 3; t++) want += honest[t]![i]! * Number(SAMPLES[t]!);
+        worst = Math.max(worst, Math.abs(published.weights[i]! - want / Number(total)));
+      }
+      assert.ok(worst < 1e-5, `decrypted FedAvg off by ${worst} (CKKS precision at scale 2^40: ~1e-7)`);
+      const { task } = await q.fl.task(task3);
+      assert.equal(task.status, TaskStatus.Finished);
+      assert.equal(task.globalModelCid, published.cid);
+      const { round } = await q.fl.round(task3, 1);
+      assert.equal(round.modelCid, published.cid);
+    } finally {
+      ownerClient.disconnect();
+    }
+  });
+
   function assertAgreed(s: Stage, cid: string, excluded: string[]) {
     assert.equal(s.status, StageStatus.Final, `stage ${s.index}`);
     assert.equal(s.aggregateCid, cid, `stage ${s.index} aggregate`);

@@ -71,14 +71,15 @@ describe("fl argument parsers (in process)", () => {
       assert.throws(() => parseTaskIdArg(bad), /invalid --task .*expected a task id/, String(bad));
   });
 
-  test("rules by name; trust is reserved", () => {
+  test("rules by name", () => {
     assert.equal(parseRuleArg("median"), Rule.Median);
     assert.equal(parseRuleArg("Trimmed-Mean"), Rule.TrimmedMean);
     assert.equal(parseRuleArg("multikrum"), Rule.MultiKrum);
-    for (const bad of ["trust", "avg", ""])
+    assert.equal(parseRuleArg("trust"), Rule.Trust);
+    for (const bad of ["avg", ""])
       assert.throws(
         () => parseRuleArg(bad),
-        /expected one of fedavg, median, trimmed_mean, krum, multikrum, bulyan/,
+        /expected one of fedavg, median, trimmed_mean, krum, multikrum, bulyan, trust/,
       );
   });
 

@@ -1,5 +1,5 @@
-import { runAggregation } from "./aggregate-job.ts";
+import { runStageAggregation } from "./aggregate-job.ts";
 import { serveJobs } from "./worker-jobs.ts";
 
 // The aggregation worker thread (aggregator.ts starts it).
-serveJobs(runAggregation);
+serveJobs(runStageAggregation);

@@ -1,4 +1,4 @@
-import { type AggregateOutcome, type AggregateRequest, runAggregation } from "./aggregate-job.ts";
+import { type AggregateOutcome, type AggregateRequest, runStageAggregation } from "./aggregate-job.ts";
 import { WorkerJobs } from "./worker-jobs.ts";
 
 /**
@@ -14,7 +14,7 @@ export class Aggregator extends WorkerJobs<AggregateRequest, AggregateOutcome> {
     super({
       worker: "aggregate-worker",
       what: "aggregation",
-      run: runAggregation,
+      run: runStageAggregation,
       inline: o.inline,
       transfer,
     });

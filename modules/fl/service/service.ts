@@ -21,6 +21,7 @@ import { parseModelSpec } from "../model-spec.ts";
 import {
   encode,
   MsgSubmitAggregate,
+  Privacy,
   ROOT_STAGE,
   Rule,
   type Round,
@@ -467,13 +468,15 @@ export class FlAggregatorService implements NodeService {
         "no update of the stage could be fetched",
       );
     const stage = snap.stages.find((s) => s.index === job.stage);
-    const rule: AggregationRule = root
-      ? { kind: "fedavg" }
-      : task.rule === Rule.Trust
-        ? await this.trustRule(task, stage, sizes)
-        : aggregationRuleOf(task.rule, task.ruleParams);
+    const rule: AggregationRule =
+      root || task.privacy === Privacy.Ckks
+        ? { kind: "fedavg" }
+        : task.rule === Rule.Trust
+          ? await this.trustRule(task, stage, sizes)
+          : aggregationRuleOf(task.rule, task.ruleParams);
     const out = await this.aggregator!.run({
       rule,
+      ckks: task.privacy === Privacy.Ckks,
       sizes,
       inputs: present.map((i) => ({ id: i.id, samples: i.samples, bytes: fetched.bytes.get(i.cid)! })),
     });

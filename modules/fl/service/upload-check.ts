@@ -4,9 +4,11 @@ import { invalidContent, type UploadCheck } from "../../../chain/blobs/upload-ch
 import { secp256k1AddressBytes, toAddress } from "../../../chain/crypto/address.ts";
 import { verifySecp256k1 } from "../../../chain/crypto/secp256k1.ts";
 import type { UploadCheckContext } from "../../../chain/node/services.ts";
-import { RoundStatus, TaskStatus, TASK_STATUS_NAMES } from "../proto.ts";
+import { Privacy, RoundStatus, TaskStatus, TASK_STATUS_NAMES } from "../proto.ts";
 import { parseUploadAuth, UPLOAD_AUTH_HEADER, UploadAuthError, uploadSignBytes } from "../upload-auth.ts";
 import { WeightsError, WeightsStreamCheck } from "../weights.ts";
+import { CkksStreamCheck } from "../ckks/blob.ts";
+import { CkksError } from "../ckks/errors.ts";
 import { FlQueries } from "./queries.ts";
 
 const NAME = "fl-update";
@@ -108,12 +110,16 @@ export function flUploadCheck(ctx: UploadCheckContext): UploadCheck {
           `${account} already uploaded ${UPLOADS_PER_ROUND} updates for round ${roundRaw} of task ${raw} to this node`,
         );
       const size = Number(t.updateBytes);
-      const stream = new WeightsStreamCheck(size);
+      // A CKKS task's updates are ciphertexts (modules/fl/ckks); the others float32 weights.
+      const ckks = t.privacy === Privacy.Ckks;
+      const stream = ckks ? new CkksStreamCheck(size, Number(t.paramCount)) : new WeightsStreamCheck(size);
       const refuse = (e: unknown): never => {
-        if (e instanceof WeightsError)
+        if (e instanceof WeightsError || e instanceof CkksError)
           throw invalidContent(
             NAME,
-            `not a model of task ${raw} (${size} bytes of finite float32): ${e.message}`,
+            ckks
+              ? `not a CKKS update of task ${raw} (${size} bytes): ${e.message}`
+              : `not a model of task ${raw} (${size} bytes of finite float32): ${e.message}`,
           );
         throw e;
       };
