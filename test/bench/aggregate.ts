@@ -7,6 +7,10 @@
  * inputs go to a temp file both sides read. Prints best-of-runs ms, the ratio ours / NumPy, and
  * whether the two results are the same bytes (they need not be: NumPy's summation order and
  * tie-breaking differ from the canonical ones). Without python3 + numpy only our side runs.
+ * Then privacy mode ckks: the whole encrypted path for --ckks-updates updates of --ckks-params
+ * values (each trainer's encrypt and serialize, the committee's load and add, the owner's decrypt:
+ * modules/fl/ckks/ops.ts) against a raw node-seal loop on the same values (encode, encrypt, add,
+ * decrypt, decode, no serialization), in the same run.
  * Noisy machines: compare ratios, not absolute numbers.
  */
 import { spawnSync } from "node:child_process";
@@ -18,6 +22,9 @@ import { toHexUpper } from "../../chain/crypto/hash.ts";
 import { aggregate } from "../../modules/fl/aggregation/aggregate.ts";
 import { aggregateHash, encodeLayers } from "../../modules/fl/aggregation/encoding.ts";
 import type { AggregationRule, ModelUpdate } from "../../modules/fl/aggregation/types.ts";
+import { decryptSum, encryptUpdate, generateCkksKeys, sumCiphertexts } from "../../modules/fl/ckks/ops.ts";
+import { SCALE, SLOTS } from "../../modules/fl/ckks/params.ts";
+import { loadSeal, scoped } from "../../modules/fl/ckks/seal.ts";
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +32,8 @@ const { values } = parseArgs({
     params: { type: "string", default: "1000000" },
     runs: { type: "string", default: "3" },
     seed: { type: "string", default: "1" },
+    "ckks-updates": { type: "string", default: "8" },
+    "ckks-params": { type: "string", default: "65536" },
   },
 });
 const N = Number(values.updates);
@@ -157,3 +166,82 @@ const line = (r: string[]) =>
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 if (!numpy) console.log(`numpy comparison skipped: ${why || "no output"}`);
+
+// ---- privacy mode ckks ------------------------------------------------------------------------
+
+const K = Number(values["ckks-updates"]);
+const CP = Number(values["ckks-params"]);
+if (K >= 1 && CP >= 1) {
+  const { seal, context, encoder, evaluator } = await loadSeal();
+  const { publicKey, secretKey } = await generateCkksKeys();
+  const inputs = updates.slice(0, K).map((u) => encodeLayers(u.layers).subarray(0, CP * 4));
+  const floats = inputs.map(
+    (b) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+  );
+  const samples = updates.slice(0, K).map((u) => Number(u.samples));
+  const total = samples.reduce((a, b) => a + b, 0);
+  const ourPath = async () => {
+    const blobs = [];
+    for (const [i, f] of floats.entries()) blobs.push(await encryptUpdate(f, samples[i]!, publicKey));
+    return decryptSum(await sumCiphertexts(blobs, CP), secretKey, total, CP);
+  };
+  const rawPath = () =>
+    scoped((keep) => {
+      const pk = keep(seal.PublicKey());
+      pk.loadArray(context, publicKey);
+      const sk = keep(seal.SecretKey());
+      sk.loadArray(context, secretKey);
+      const enc = keep(seal.Encryptor(context, pk));
+      const dec = keep(seal.Decryptor(context, sk));
+      const out = new Float32Array(CP);
+      const slot = new Float64Array(SLOTS);
+      for (let at = 0; at < CP; at += SLOTS) {
+        const acc = keep(seal.CipherText());
+        floats.forEach((f, i) => {
+          slot.fill(0);
+          for (let j = 0; j < SLOTS && at + j < CP; j++) slot[j] = f[at + j]! * samples[i]!;
+          const pt = keep(seal.PlainText());
+          encoder.encode(slot, SCALE, pt);
+          const ct = keep(seal.CipherText());
+          enc.encrypt(pt, ct);
+          if (i === 0) acc.copy(ct);
+          else evaluator.add(acc, ct, acc);
+        });
+        const pt = keep(seal.PlainText());
+        dec.decrypt(acc, pt);
+        const v = encoder.decode(pt) as Float64Array;
+        for (let j = 0; j < SLOTS && at + j < CP; j++) out[at + j] = v[j]! / total;
+      }
+      return out;
+    });
+  const best = async (fn: () => Promise<Float32Array>): Promise<{ ms: number; out: Float32Array }> => {
+    let ms = Number.POSITIVE_INFINITY;
+    let out: Float32Array = new Float32Array();
+    for (let r = 0; r < RUNS; r++) {
+      const t = performance.now();
+      out = await fn();
+      ms = Math.min(ms, performance.now() - t);
+    }
+    return { ms, out };
+  };
+  await ourPath(); // warm up SEAL's memory pool and the JIT
+  const ours = await best(ourPath);
+  const raw = await best(rawPath);
+  let worst = 0;
+  for (let i = 0; i < CP; i++) {
+    let want = 0;
+    for (const [u, f] of floats.entries()) want += f[i]! * samples[u]!;
+    worst = Math.max(worst, Math.abs(ours.out[i]! - want / total));
+  }
+  console.log(
+    `\nckks: ${K} updates x ${CP.toLocaleString("en")} values (${Math.ceil(CP / SLOTS)} ciphertexts each, degree 8192), best of ${RUNS}`,
+  );
+  const ckRows = [
+    ["ours: encrypt+serialize, load+add, decrypt", ours.ms.toFixed(1)],
+    ["raw node-seal: encrypt, add, decrypt", raw.ms.toFixed(1)],
+    ["ours / raw", (ours.ms / raw.ms).toFixed(2)],
+    ["max error vs plaintext FedAvg", worst.toExponential(2)],
+  ];
+  const w0 = Math.max(...ckRows.map((r) => r[0]!.length));
+  for (const r of ckRows) console.log(`${r[0]!.padEnd(w0)}  ${r[1]}`);
+}
