@@ -170,7 +170,8 @@ if (!numpy) console.log(`numpy comparison skipped: ${why || "no output"}`);
 // ---- privacy mode ckks ------------------------------------------------------------------------
 
 const K = Number(values["ckks-updates"]);
-const CP = Number(values["ckks-params"]);
+// At most the plaintext benchmark's parameter count: the values are its first updates' first values.
+const CP = Math.min(Number(values["ckks-params"]), P);
 if (K >= 1 && CP >= 1) {
   const { seal, context, encoder, evaluator } = await loadSeal();
   const { publicKey, secretKey } = await generateCkksKeys();
