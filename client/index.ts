@@ -29,6 +29,8 @@ export {
 export { ciferRegistryTypes, createCiferRegistry } from "./registry.ts";
 export {
   type FlExtension,
+  FlPayout,
+  FlPrivacy,
   FlRule,
   FlTaskStatus,
   setupFlExtension,
@@ -42,6 +44,16 @@ export {
   TrainerError,
 } from "./fl/trainer.ts";
 export { BlobClientError, getBlob, putBlob } from "./fl/blobs.ts";
+export {
+  type EvalData,
+  type EvalDataSource,
+  EvaluatorError,
+  loadEvalData,
+  type PreparedEvalSet,
+  type PrepareEvalSetOptions,
+  prepareEvalSet,
+} from "./fl/eval-set.ts";
+export { joinBondOf, joinBondShortfall } from "./fl/join-bond.ts";
 export { createdTaskId, msgCancelTask, msgCreateTask, msgJoinTask, msgSubmitUpdate } from "./fl/msgs.ts";
 export {
   BASE_DENOM,

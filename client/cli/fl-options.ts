@@ -8,14 +8,17 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { parseModelSpec as parseChainModelSpec } from "../../modules/fl/model-spec.ts";
 import { DEFAULT_FL_PARAMS } from "../../modules/fl/params.ts";
-import { RULE_NAMES, type Rule, type RuleParams } from "../../modules/fl/proto.ts";
+import { PAYOUT_NAMES, Payout, RULE_NAMES, Rule, type RuleParams } from "../../modules/fl/proto.ts";
 import { checkRule, SUPPORTED_RULES } from "../../modules/fl/rules.ts";
 import { ATTACKS, type Attack } from "../fl/attacks.ts";
+import { checkDataFits } from "../fl/data-fit.ts";
 import { type Dataset, DatasetError, loadCsvDataset } from "../fl/dataset.ts";
+import { type EvalData, loadEvalData } from "../fl/eval-set.ts";
 import { type ModelSpec, parseModelSpec, weightsOf } from "../fl/model.ts";
+import { TrainerError } from "../fl/trainer-types.ts";
 import { UsageError } from "./errors.ts";
 import { readSmallFile } from "./io.ts";
-import { parseIntArg } from "./options.ts";
+import { parseBondAmountArg, parseIntArg, parseValoperArg } from "./options.ts";
 
 const U32 = 0xffff_ffff;
 const U64 = 2n ** 64n - 1n;
@@ -44,6 +47,88 @@ export function parseRuleArg(value: string): Rule {
       `invalid --rule ${JSON.stringify(value)}: expected one of ${SUPPORTED_RULES.map((r) => RULE_NAMES[r]).join(", ")}`,
     );
   return rule;
+}
+
+/** --payout samples|contribution. */
+export function parsePayoutArg(value: string): Payout {
+  const name = value.trim().toLowerCase();
+  const entry = Object.entries(PAYOUT_NAMES).find(([, n]) => n === name);
+  if (!entry)
+    throw new UsageError(
+      `invalid --payout ${JSON.stringify(value)}: expected one of ${Object.values(PAYOUT_NAMES).join(", ")}`,
+    );
+  return Number(entry[0]) as Payout;
+}
+
+/** --evaluators: validator operator addresses, comma-separated, each once. */
+export function parseEvaluatorsArg(value: string): string[] {
+  const list = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+  if (list.length === 0)
+    throw new UsageError("invalid --evaluators: expected validator operator addresses (cifvaloper1...)");
+  const seen = new Set<string>();
+  for (const v of list) {
+    parseValoperArg(v, "--evaluators address");
+    if (seen.has(v)) throw new UsageError(`invalid --evaluators: ${v} is listed twice`);
+    seen.add(v);
+  }
+  return list;
+}
+
+/** The owner's evaluation CSV (--eval-data), checked as the chain counts it and against the task's model. */
+export function loadEvalDataArg(path: string, spec: ModelSpec): EvalData {
+  try {
+    const data = loadEvalData({ csvPath: path });
+    checkDataFits(spec, data.dataset);
+    return data;
+  } catch (e) {
+    if (e instanceof DatasetError || e instanceof TrainerError)
+      throw new UsageError(`--eval-data: ${e.message}`);
+    throw e;
+  }
+}
+
+/** What #6's flags of create-task ask for: evaluation, payout and join bond. */
+export interface EvalArgs {
+  payout: Payout;
+  /** ucif; "" for none. */
+  joinBond: string;
+  evalData: EvalData | undefined;
+  /** Operator addresses, or undefined for every bonded validator. */
+  evaluators: string[] | undefined;
+}
+
+/**
+ * --payout, --join-bond, --eval-data and --evaluators, with the combinations the chain refuses
+ * (modules/fl/task-spec.ts) told apart by flag: the trust rule and contribution payout score updates
+ * on the owner's eval set. The file is read last, once the flags agree.
+ */
+export function parseEvalArgs(
+  rule: Rule,
+  o: { payout?: string; joinBond?: string; evalData?: string; evaluators?: string },
+  spec: ModelSpec,
+): EvalArgs {
+  const payout = parsePayoutArg(o.payout ?? PAYOUT_NAMES[Payout.Samples]);
+  const joinBond = o.joinBond !== undefined ? parseBondAmountArg(o.joinBond, "--join-bond").amount : "";
+  const evaluators = o.evaluators !== undefined ? parseEvaluatorsArg(o.evaluators) : undefined;
+  if (o.evalData === undefined) {
+    const needs =
+      rule === Rule.Trust
+        ? "--rule trust"
+        : payout === Payout.Contribution
+          ? "--payout contribution"
+          : evaluators
+            ? "--evaluators"
+            : "";
+    if (needs)
+      throw new UsageError(
+        `${needs} needs --eval-data <file.csv>: the committee scores updates on the owner's eval set`,
+      );
+  }
+  const evalData = o.evalData !== undefined ? loadEvalDataArg(o.evalData, spec) : undefined;
+  return { payout, joinBond, evalData, evaluators };
 }
 
 /** --beta: a fraction in [0, 0.5) with at most 6 decimals, as millionths. */

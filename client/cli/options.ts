@@ -138,12 +138,12 @@ export function parseValconsArg(value: string, what = "consensus address"): stri
   return value;
 }
 
-/** One positive amount of the staking denomination (ucif; CIF amounts are converted). */
+/** One positive amount of the staking denomination (ucif; CIF amounts are converted): stakes, FL rewards and bonds. */
 export function parseBondAmountArg(value: string, what = "amount"): Coin {
   const coins = parseAmountArg(value, what);
   if (coins.length !== 1 || coins[0]!.denom !== BASE_DENOM) {
     throw new UsageError(
-      `invalid ${what} ${JSON.stringify(value)}: staking takes one amount of ${BASE_DENOM} (or ${DISPLAY_DENOM}), e.g. 10CIF or 10000000${BASE_DENOM}`,
+      `invalid ${what} ${JSON.stringify(value)}: expected one amount of ${BASE_DENOM} (or ${DISPLAY_DENOM}), e.g. 10CIF or 10000000${BASE_DENOM}`,
     );
   }
   return coins[0]!;

@@ -33,6 +33,12 @@ import {
   withKeyringOptions,
 } from "./options.ts";
 
+/**
+ * How often a sent tx is looked for in blocks. CosmJS's default, 3 s, is several blocks of this
+ * chain: every command would wait up to 3 s after its tx was in.
+ */
+export const BROADCAST_POLL_MS = 500;
+
 export type TxFlags = KeyringFlags &
   FeeFlags & {
     node: string;
@@ -155,6 +161,7 @@ export async function sendTx(
       return client.signAndBroadcast(key.address, draft.messages, fee, memo);
     },
     tx.signer,
+    { broadcastPollIntervalMs: BROADCAST_POLL_MS },
   );
   printResult(res, tx.format, extra);
   if (res.code !== 0) {

@@ -22,8 +22,11 @@ export const MAX_DATASET_BYTES = 512 * 1024 * 1024;
 
 export const DIGITS_PATH = new URL("../../test/fixtures/digits.csv.gz", import.meta.url).pathname;
 
+/** The records of a CSV: its non-blank lines. */
+export const csvRows = (text: string): string[] => text.split(/\r?\n/).filter((l) => l.trim() !== "");
+
 export function parseCsvDataset(text: string, what = "dataset"): Dataset {
-  const rows = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const rows = csvRows(text);
   if (rows.length === 0) throw new DatasetError(`${what}: no rows`);
   const features = rows[0]!.split(",").length - 1;
   if (features < 1) throw new DatasetError(`${what}: a row needs at least one feature and a label`);
@@ -52,24 +55,38 @@ export function parseCsvDataset(text: string, what = "dataset"): Dataset {
   return { x, y, count: rows.length, features };
 }
 
-export function loadCsvDataset(path: string): Dataset {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (e) {
-    throw new DatasetError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  if (size > MAX_DATASET_BYTES)
-    throw new DatasetError(`${path}: ${size} bytes, more than ${MAX_DATASET_BYTES}`);
-  let bytes: Buffer = readFileSync(path);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+/** CSV bytes as text, gunzipped first when they are gzip (at most MAX_DATASET_BYTES either way). */
+export function csvTextOf(bytes: Uint8Array, what = "dataset"): string {
+  let b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b[0] === 0x1f && b[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: MAX_DATASET_BYTES });
+      b = gunzipSync(b, { maxOutputLength: MAX_DATASET_BYTES });
     } catch (e) {
-      throw new DatasetError(`${path}: not a valid gzip file: ${(e as Error).message}`);
+      throw new DatasetError(`${what}: not a valid gzip file: ${(e as Error).message}`);
     }
   }
-  return parseCsvDataset(bytes.toString("utf8"), path);
+  if (b.length > MAX_DATASET_BYTES)
+    throw new DatasetError(`${what}: ${b.length} bytes, more than ${MAX_DATASET_BYTES}`);
+  return b.toString("utf8");
+}
+
+/** The text of a CSV file (optionally gzipped), refused before reading when it is too large. */
+export function readCsvText(path: string): string {
+  let bytes: Buffer;
+  try {
+    const { size } = statSync(path);
+    if (size > MAX_DATASET_BYTES)
+      throw new DatasetError(`${path}: ${size} bytes, more than ${MAX_DATASET_BYTES}`);
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof DatasetError) throw e;
+    throw new DatasetError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  return csvTextOf(bytes, path);
+}
+
+export function loadCsvDataset(path: string): Dataset {
+  return parseCsvDataset(readCsvText(path), path);
 }
 
 /** The samples at `indices`, in that order. */

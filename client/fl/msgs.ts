@@ -18,6 +18,11 @@ import {
 
 export type { MsgCreateTaskFields, MsgSubmitUpdateFields };
 
+/**
+ * #6's options (`privacy`, `payout`, `evalSet` from prepareEvalSet in eval-set.ts, `joinBond` in
+ * ucif, `ckksPublicKeyCid`) are optional: left out, they keep #5's meaning (plain, paid by samples,
+ * no evaluation, no bond).
+ */
 export const msgCreateTask = (m: MsgCreateTaskFields): EncodeObject => ({
   typeUrl: MsgCreateTask.typeUrl,
   value: MsgCreateTask.fromPartial(m),

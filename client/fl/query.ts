@@ -31,7 +31,13 @@ import {
 } from "../../modules/fl/proto.ts";
 
 export type { FlParamsWire as FlParams, Participant, Round, Stage, Task, Update };
-export { Rule as FlRule, TaskStatus as FlTaskStatus, ROOT_STAGE } from "../../modules/fl/proto.ts";
+export {
+  Payout as FlPayout,
+  Privacy as FlPrivacy,
+  Rule as FlRule,
+  TaskStatus as FlTaskStatus,
+  ROOT_STAGE,
+} from "../../modules/fl/proto.ts";
 
 const SERVICE = "/cifer.fl.v1.Query";
 

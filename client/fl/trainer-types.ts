@@ -2,7 +2,7 @@
  * The trainer SDK's public types (client/fl/trainer.ts): its options, the progress events it reports
  * (phases waiting, training, uploading, submitted, missed, final, ended) and its result.
  */
-import type { EncodeObject } from "@cosmjs/proto-signing";
+import type { Coin, EncodeObject } from "@cosmjs/proto-signing";
 import type { Task, TaskStatus } from "../../modules/fl/proto.ts";
 import type { CiferClient, Fee } from "../cifer-client.ts";
 import type { Attack } from "./attacks.ts";
@@ -72,7 +72,14 @@ export interface RoundOutcome {
 }
 
 export type TrainerEvent =
-  | { phase: "joined"; taskId: bigint; txHash: string; height: number }
+  | {
+      phase: "joined";
+      taskId: bigint;
+      /** Deposited with the join (amount "0" when the task takes no bond). */
+      bond: Coin;
+      txHash: string;
+      height: number;
+    }
   | { phase: "waiting"; round: number; height: number; detail: string }
   | { phase: "training"; round: number; epoch: number; epochs: number; loss: number | undefined }
   | { phase: "uploading"; round: number; bytes: number }

@@ -33,6 +33,7 @@ import { cidOf } from "../../chain/blobs/cid.ts";
 import { formatUploadAuth, uploadSignDoc } from "../../modules/fl/upload-auth.ts";
 import { getBlob, putBlob } from "./blobs.ts";
 import { checkDataFits } from "./data-fit.ts";
+import { joinBondOf, joinBondShortfall } from "./join-bond.ts";
 import { type ModelSpec, ModelError, parseModelSpec, weightsOf } from "./model.ts";
 import { msgJoinTask, msgSubmitUpdate } from "./msgs.ts";
 import {
@@ -153,7 +154,11 @@ export class FlTrainer {
     return this.o.client.signAndBroadcast(this.o.address, messages, fee, "");
   }
 
-  /** Joins the task unless this trainer already takes part; returns its participant record. */
+  /**
+   * Joins the task unless this trainer already takes part; returns its participant record. A task
+   * with a join bond is joined only when the balance covers it (the chain would refuse the join
+   * after charging its fee).
+   */
   async ensureJoined(task: Task): Promise<Participant> {
     const existing = await this.participant();
     if (existing) return existing;
@@ -163,10 +168,18 @@ export class FlTrainer {
       );
     if (task.participantCount >= task.maxParticipants)
       throw new TrainerError(`task ${task.id} is full (${task.maxParticipants} participants)`);
+    const short = await joinBondShortfall(this.o.client, this.o.address, task);
+    if (short) throw new TrainerError(short);
     const res = await this.send([msgJoinTask(this.o.address, task.id)]);
     if (res.code !== 0)
       throw new TrainerError(`joining task ${task.id} failed (code ${res.code}): ${res.rawLog ?? ""}`);
-    this.emit({ phase: "joined", taskId: task.id, txHash: res.transactionHash, height: res.height });
+    this.emit({
+      phase: "joined",
+      taskId: task.id,
+      bond: joinBondOf(task),
+      txHash: res.transactionHash,
+      height: res.height,
+    });
     const joined = await this.participant();
     if (!joined)
       throw new TrainerError(`joined task ${task.id}, but the chain does not list ${this.o.address}`);

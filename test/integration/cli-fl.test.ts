@@ -5,7 +5,9 @@
  * status, train (its first update is on chain and its blob is the trained model; Ctrl-C stops it
  * cleanly), cancel (the escrow comes back). A second task runs `train` to its end: the node's
  * aggregator service is switched off, so the round's committee never reports and the task
- * fails (fl params shortened here), which the trainer reports and exits 0.
+ * fails (fl params shortened here), which the trainer reports and exits 0. A third task is issue
+ * #6's: the trust rule, contribution payout, a join bond and an eval set encrypted for the node's
+ * validator (which opens it with its consensus key); joining it takes the bond.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,9 +18,14 @@ import { cidOf } from "../../chain/blobs/cid.ts";
 import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
 import { CiferClient } from "../../client/cifer-client.ts";
 import { getBlob } from "../../client/fl/blobs.ts";
-import { DIGITS_PATH, loadCsvDataset, subset } from "../../client/fl/dataset.ts";
+import { decodeTxRaw } from "@cosmjs/proto-signing";
+import { loadEd25519KeyFile } from "../../chain/consensus/priv-validator.ts";
+import { homePaths } from "../../chain/node/home.ts";
+import { type Dataset, DIGITS_PATH, loadCsvDataset, subset } from "../../client/fl/dataset.ts";
 import { parseModelSpec, weightsOf } from "../../client/fl/model.ts";
-import { RoundStatus, TaskStatus } from "../../modules/fl/proto.ts";
+import { decryptEvalSet } from "../../modules/fl/evalset/cipher.ts";
+import { evalSetContext, unwrapKey } from "../../modules/fl/evalset/key-wrap.ts";
+import { Payout, RoundStatus, Rule, TaskStatus } from "../../modules/fl/proto.ts";
 import { assertOk, runCli, startCli } from "../helpers/cli.ts";
 import { TestNode } from "../helpers/node-process.ts";
 
@@ -26,6 +33,20 @@ const CMD_TIMEOUT_MS = 60_000;
 /** Rows of the digits each trainer holds. */
 const ROWS = 300;
 const POOL = 10_000_000n; // 10 CIF
+/** Records of the owner's eval set: digits no trainer holds. */
+const EVAL_ROWS = 40;
+
+/** Rows `from`..`from + count - 1` of the digits as CSV text. */
+function digitsCsv(digits: Dataset, from: number, count: number): string {
+  const part = subset(
+    digits,
+    Array.from({ length: count }, (_, i) => from + i),
+  );
+  const rows: string[] = [];
+  for (let i = 0; i < part.count; i++)
+    rows.push([...part.x.subarray(i * part.features, (i + 1) * part.features), part.y[i]].join(","));
+  return `${rows.join("\n")}\n`;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,6 +59,8 @@ describe("cifer fl against a running node", () => {
   let modelDir: string;
   let weightsCid: string;
   let dataFile: string;
+  let evalFile: string;
+  let evalText: string;
 
   const run = (args: string[]) => runCli([...args, "--node", node.url], { timeoutMs: CMD_TIMEOUT_MS });
   const json = async (...args: string[]) => JSON.parse(assertOk(await run([...args, "-o", "json"])).stdout);
@@ -81,15 +104,11 @@ describe("cifer fl against a running node", () => {
         }),
       );
     const digits = loadCsvDataset(DIGITS_PATH);
-    const mine = subset(
-      digits,
-      Array.from({ length: ROWS }, (_, i) => i),
-    );
-    const rows: string[] = [];
-    for (let i = 0; i < mine.count; i++)
-      rows.push([...mine.x.subarray(i * mine.features, (i + 1) * mine.features), mine.y[i]].join(","));
     dataFile = join(tmp, "digits-part.csv");
-    writeFileSync(dataFile, `${rows.join("\n")}\n`);
+    writeFileSync(dataFile, digitsCsv(digits, 0, ROWS));
+    evalText = digitsCsv(digits, 1000, EVAL_ROWS);
+    evalFile = join(tmp, "digits-eval.csv");
+    writeFileSync(evalFile, evalText);
   });
 
   after(async () => {
@@ -182,8 +201,9 @@ describe("cifer fl against a running node", () => {
     assert.match(text, /^status:\s+running$/m);
     assert.match(text, /^rounds:\s+0\/2 done \(current 1\)$/m);
     assert.match(text, /^escrow_left:\s+10000000ucif \(10 CIF\)$/m);
-    assert.match(text, /^ROUND\s+STATUS\s+UPDATES\s+SAMPLES\s+COMMITTEE\s+GLOBAL MODEL\s+PAID$/m);
-    assert.match(text, /^1\s+collecting\s+0\s+0\s+-\s+-\s+-$/m);
+    assert.match(text, /^ROUND\s+STATUS\s+UPDATES\s+SAMPLES\s+COMMITTEE\s+ACCURACY\s+GLOBAL MODEL\s+PAID$/m);
+    assert.match(text, /^1\s+collecting\s+0\s+0\s+-\s+-\s+-\s+-$/m);
+    assert.match(text, /^round 1 updates:\nno updates yet$/m);
     assert.match(text, new RegExp(`^${devs[1]!.address}\\s+\\d+\\s+0\\s+0ucif`, "m"));
     // A second join is refused before anything is signed.
     const again = await run(["fl", "join", "--task", "1", "--from", "t1", ...kr, "--yes"]);
@@ -312,5 +332,75 @@ describe("cifer fl against a running node", () => {
     const { task } = await client.query.fl.task(2n);
     assert.equal(task.status, TaskStatus.Failed);
     assert.equal(task.refunded, "1000000");
+  });
+
+  test("#6: trust, contribution payout, an eval set only the validator opens, a join bond", async () => {
+    const owner = devs[0]!.address;
+    const res = await tx(
+      "create-task",
+      "--model",
+      modelDir,
+      "--reward",
+      "1CIF",
+      "--rounds",
+      "2",
+      "--round-blocks",
+      "40",
+      "--min-participants",
+      "2",
+      "--max-participants",
+      "3",
+      "--rule",
+      "trust",
+      "--payout",
+      "contribution",
+      "--eval-data",
+      evalFile,
+      "--join-bond",
+      "1000ucif",
+      "--committee-size",
+      "1",
+      "--from",
+      "owner",
+    );
+    assert.equal(res.task_id, "3");
+    const { task } = await client.query.fl.task(3n);
+    assert.equal(task.rule, Rule.Trust);
+    assert.equal(task.payout, Payout.Contribution);
+    assert.equal(task.joinBond, "1000");
+    const e = task.evalSet!;
+    assert.equal(e.cid, res.eval_set_cid);
+    assert.equal(e.records, EVAL_ROWS);
+    const { validators } = await client.query.staking.validators("BOND_STATUS_BONDED");
+    assert.deepEqual(
+      e.wraps.map((w) => w.validator),
+      [validators[0]!.operatorAddress],
+      "one wrap, for the node's validator",
+    );
+    // The blob on the node is ciphertext; the validator's consensus key opens it to the owner's CSV.
+    const blob = await getBlob(node.url, e.cid);
+    assert.ok(!Buffer.from(blob).includes(Buffer.from(evalText.split("\n")[0]!)));
+    const { seed } = loadEd25519KeyFile(homePaths(node.home).privValidatorKey);
+    const key = unwrapKey(e.wraps[0]!.wrap, seed, evalSetContext(await client.getChainId(), owner, e.cid));
+    assert.equal(Buffer.from(decryptEvalSet(blob, key)).toString(), evalText);
+
+    const trainer = devs[1]!.address;
+    const before = await balance(trainer);
+    const joined = await tx("join", "--task", "3", "--from", "t1");
+    assert.equal(joined.bond, "1000ucif");
+    const fee = BigInt(decodeTxRaw((await client.getTx(joined.txhash))!.tx).authInfo.fee!.amount[0]!.amount);
+    assert.equal(before - (await balance(trainer)), 1000n + fee);
+    assert.equal((await client.query.fl.task(3n)).task.heldBonds, "1000");
+
+    const text = assertOk(await run(["fl", "status", "--task", "3"])).stdout;
+    assert.match(text, /^rule:\s+trust$/m);
+    assert.match(text, /^payout:\s+contribution$/m);
+    assert.match(text, new RegExp(`^eval_set:\\s+${e.cid} \\(${EVAL_ROWS} records\\)$`, "m"));
+    assert.match(text, new RegExp(`^evaluators:\\s+1 validator: ${validators[0]!.operatorAddress}$`, "m"));
+    assert.match(text, /^join_bond:\s+1000ucif \(0\.001 CIF\) per trainer, 1000ucif \(0\.001 CIF\) held$/m);
+    assert.match(
+      text,
+      new RegExp(`^${trainer}\\s+\\d+\\s+0\\s+0ucif \\(0 CIF\\)\\s+1000ucif \\(0\\.001 CIF\\)\\s+-$`, "m"),
+    );
   });
 });

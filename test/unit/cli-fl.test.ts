@@ -12,24 +12,50 @@ import { after, before, describe, test } from "node:test";
 import { cidOf } from "../../chain/blobs/cid.ts";
 import { DEV_MNEMONIC } from "../../chain/wiring/genesis.ts";
 import { outcomeLine } from "../../client/cli/commands/fl-train.ts";
-import { agreementText, roundRow, ruleText } from "../../client/cli/fl-format.ts";
+import { roundRewards } from "../../client/cli/commands/fl-status.ts";
+import {
+  agreementText,
+  participantRow,
+  roundRow,
+  roundUpdateRow,
+  ruleText,
+  taskFields,
+  taskJson,
+  updateRow,
+} from "../../client/cli/fl-format.ts";
 import {
   parseBetaArg,
+  parseEvalArgs,
   parseHiddenArg,
+  parsePayoutArg,
   parseRuleArg,
   parseRuleParamsArgs,
   parseTaskIdArg,
   readModelArgs,
 } from "../../client/cli/fl-options.ts";
+import { UsageError } from "../../client/cli/errors.ts";
+import { VALOPER_PREFIX } from "../../client/addresses.ts";
+import { toAddress } from "../../chain/crypto/address.ts";
 import { ProgressLine, progressBar } from "../../client/cli/progress.ts";
 import { parseModelSpec, weightsOf } from "../../client/fl/model.ts";
 import { checkDataFits, inputFeaturesOf } from "../../client/fl/trainer.ts";
 import { parseModelSpec as parseChainModelSpec } from "../../modules/fl/model-spec.ts";
-import { type Round, RoundStatus, Rule, type Stage, StageStatus } from "../../modules/fl/proto.ts";
+import {
+  Payout,
+  type Round,
+  RoundStatus,
+  Rule,
+  type Stage,
+  StageStatus,
+  type Task,
+  type Update,
+} from "../../modules/fl/proto.ts";
 import { MODEL_SPEC } from "../helpers/fl.ts";
 import { assertOk, assertOneLineError, type CliRun, runCli } from "../helpers/cli.ts";
 
 const DEAD_NODE = "http://127.0.0.1:9"; // discard port: nothing answers
+/** An account address (cif1...), where a validator's is expected. */
+const DEV_ACCOUNT = toAddress(new Uint8Array(20).fill(7));
 const RUN_TIMEOUT_MS = 60_000;
 const TRAINING = { featureScale: 16, classes: 2, epochs: 1, batchSize: 4, learningRate: 0.1 };
 
@@ -71,15 +97,91 @@ describe("fl argument parsers (in process)", () => {
       assert.throws(() => parseTaskIdArg(bad), /invalid --task .*expected a task id/, String(bad));
   });
 
-  test("rules by name", () => {
+  test("rules by name, trust included; trust takes no parameters", () => {
     assert.equal(parseRuleArg("median"), Rule.Median);
     assert.equal(parseRuleArg("Trimmed-Mean"), Rule.TrimmedMean);
     assert.equal(parseRuleArg("multikrum"), Rule.MultiKrum);
     assert.equal(parseRuleArg("trust"), Rule.Trust);
-    for (const bad of ["avg", ""])
+    for (const bad of ["fltrust", "avg", ""])
       assert.throws(
         () => parseRuleArg(bad),
         /expected one of fedavg, median, trimmed_mean, krum, multikrum, bulyan, trust/,
+      );
+    assert.deepEqual(parseRuleParamsArgs(Rule.Trust, {}, 2), { f: 0, m: 0, betaPpm: 0 });
+    for (const [flags, name] of [
+      [{ f: "1" }, "f \\(--f\\)"],
+      [{ m: "2" }, "m \\(--m\\)"],
+      [{ beta: "0.1" }, "beta \\(--beta\\)"],
+    ] as const)
+      assert.throws(
+        () => parseRuleParamsArgs(Rule.Trust, flags, 5),
+        new RegExp(`--rule trust: trust has no parameter ${name}`),
+      );
+  });
+
+  test("payout, join bond, evaluators and eval data, with the combinations the chain refuses", () => {
+    const spec = parseModelSpec(TINY_SPEC);
+    const csv = (name: string, text: string) => {
+      const path = join(tmp, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const evalFile = csv("eval-ok.csv", "1,2,3,0\n4,5,6,1\n\n7,8,9,0\n1,1,1,1\n");
+    const v1 = toAddress(new Uint8Array(20).fill(1), VALOPER_PREFIX);
+    const v2 = toAddress(new Uint8Array(20).fill(2), VALOPER_PREFIX);
+    assert.deepEqual(parseEvalArgs(Rule.Median, {}, spec), {
+      payout: Payout.Samples,
+      joinBond: "",
+      evalData: undefined,
+      evaluators: undefined,
+    });
+    assert.equal(parsePayoutArg(" Contribution "), Payout.Contribution);
+    const full = parseEvalArgs(
+      Rule.Trust,
+      { payout: "contribution", joinBond: "1.5CIF", evalData: evalFile, evaluators: `${v1}, ${v2}` },
+      spec,
+    );
+    assert.equal(full.payout, Payout.Contribution);
+    assert.equal(full.joinBond, "1500000");
+    assert.deepEqual(full.evaluators, [v1, v2]);
+    assert.equal(full.evalData?.dataset.count, 4);
+    assert.equal(Buffer.from(full.evalData!.plain).toString(), "1,2,3,0\n4,5,6,1\n7,8,9,0\n1,1,1,1\n");
+    const refused: Array<[Rule, Record<string, string>, RegExp]> = [
+      [
+        Rule.Median,
+        { payout: "tokens" },
+        /^invalid --payout "tokens": expected one of samples, contribution$/,
+      ],
+      [Rule.Trust, {}, /^--rule trust needs --eval-data <file\.csv>/],
+      [Rule.Median, { payout: "contribution" }, /^--payout contribution needs --eval-data/],
+      [Rule.Median, { evaluators: v1 }, /^--evaluators needs --eval-data/],
+      [Rule.Median, { joinBond: "5uatom" }, /^invalid --join-bond "5uatom": expected one amount of ucif/],
+      [Rule.Median, { joinBond: "0ucif" }, /^--join-bond: invalid amount "0ucif": must be positive/],
+      [Rule.Median, { evaluators: "cif1abc" }, /^invalid --evaluators address/],
+      [Rule.Median, { evaluators: `${v1},${v1}` }, /is listed twice/],
+      [Rule.Median, { evaluators: " , " }, /^invalid --evaluators: expected validator operator addresses/],
+      [Rule.Median, { evalData: join(tmp, "none.csv") }, /^--eval-data: cannot read .*none\.csv/],
+      [
+        Rule.Median,
+        { evalData: csv("eval-3.csv", "1,2,3,0\n4,5,6,1\n7,8,9,0\n") },
+        /^--eval-data: .*eval-3\.csv: 3 records; an eval set has 4 to/,
+      ],
+      [
+        Rule.Median,
+        { evalData: csv("eval-wide.csv", "1,2,3,4,0\n".repeat(4)) },
+        /^--eval-data: the data has 4 features per row, the task's model takes 3/,
+      ],
+      [
+        Rule.Median,
+        { evalData: csv("eval-label.csv", "1,2,3,5\n".repeat(4)) },
+        /^--eval-data: the data has label 5, the task's model has classes 0\.\.1/,
+      ],
+    ];
+    for (const [rule, flags, pattern] of refused)
+      assert.throws(
+        () => parseEvalArgs(rule, flags, spec),
+        (e) => e instanceof UsageError && pattern.test(e.message),
+        JSON.stringify(flags),
       );
   });
 
@@ -211,9 +313,118 @@ describe("fl output (in process)", () => {
       "3",
       "900",
       "3/4",
+      "-",
       "bafkreiabc",
       "1000ucif",
     ]);
+    assert.equal(roundRow({ ...round, evaluated: true, globalAccuracyPpm: 912_345 }, [])[5], "91.23%");
+  });
+
+  test("#6: scores of updates, bonds and contributions of participants, the task's eval set", () => {
+    const u = { participant: "cif1a", cid: "bafkreiu", samples: 10n, height: 5n, subgroup: 0 } as Update;
+    assert.deepEqual(updateRow(u).slice(5), ["-", "-", "-"]);
+    const scored = {
+      ...u,
+      evaluated: true,
+      trustPpm: 812_300,
+      accuracyPpm: 905_000,
+      contributionPpm: 250_000,
+    };
+    assert.deepEqual(updateRow(scored).slice(5), ["0.8123", "90.50%", "0.2500"]);
+    assert.deepEqual(
+      participantRow({
+        taskId: 1n,
+        address: "cif1a",
+        joinedHeight: 3n,
+        updates: 2,
+        earned: "10",
+        bond: "1000",
+        contributionTotalPpm: 1_250_000n,
+      }),
+      ["cif1a", "3", "2", "10ucif (0.00001 CIF)", "1000ucif (0.001 CIF)", "1.2500"],
+    );
+    const task = {
+      id: 1n,
+      rule: Rule.Trust,
+      payout: Payout.Contribution,
+      privacy: 0,
+      joinBond: "1000",
+      heldBonds: "2000",
+      evalSet: {
+        cid: "bafkreie",
+        records: 40,
+        wraps: ["v1", "v2", "v3", "v4", "v5"].map((validator) => ({ validator, wrap: new Uint8Array() })),
+      },
+      roundBlocks: 10n,
+      paramCount: 8n,
+      updateBytes: 32n,
+      createdHeight: 1n,
+      endedHeight: 0n,
+    } as Task;
+    const f = taskFields(task, 0);
+    assert.equal(f.payout, "contribution");
+    assert.equal(f.eval_set, "bafkreie (40 records)");
+    assert.equal(f.evaluators, "5 validators: v1, v2, v3 and 2 more");
+    assert.equal(f.join_bond, "1000ucif (0.001 CIF) per trainer, 2000ucif (0.002 CIF) held");
+    assert.equal(f.privacy, undefined);
+    const plain = taskFields({ ...task, payout: Payout.Samples, evalSet: undefined, joinBond: "0" }, 0);
+    assert.deepEqual(
+      [plain.payout, plain.eval_set, plain.evaluators, plain.join_bond],
+      ["samples", "none", undefined, "none"],
+    );
+    assert.deepEqual(taskJson(task).payout, "contribution");
+  });
+
+  test("a paid round's rewards per trainer: the chain's split, by samples or contribution", () => {
+    const update = (participant: string, samples: bigint, contributionPpm: number, subgroup = 0) =>
+      ({ participant, samples, contributionPpm, subgroup }) as Update;
+    const updates = [update("cif1a", 100n, 750_000), update("cif1b", 300n, 250_000), update("cif1c", 50n, 0)];
+    const stages = [stage({ agreed: ["v1"], excluded: ["cif1c"] })];
+    const round = { status: RoundStatus.Paid, budget: "1000", paidTrainers: "900" } as Round;
+    const bySamples = roundRewards({ payout: Payout.Samples } as Task, round, stages, updates, 100_000);
+    assert.deepEqual(
+      [...bySamples!],
+      [
+        ["cif1a", 225n],
+        ["cif1b", 675n],
+      ],
+    );
+    const byContribution = roundRewards(
+      { payout: Payout.Contribution } as Task,
+      round,
+      stages,
+      updates,
+      100_000,
+    );
+    assert.deepEqual(
+      [...byContribution!],
+      [
+        ["cif1a", 675n],
+        ["cif1b", 225n],
+      ],
+    );
+    assert.deepEqual(roundUpdateRow(updates[2]!, stages, 0n).slice(6), ["excluded", "0ucif (0 CIF)"]);
+    assert.equal(
+      roundRewards(
+        { payout: Payout.Samples } as Task,
+        { ...round, paidTrainers: "899" },
+        stages,
+        updates,
+        100_000,
+      ),
+      undefined,
+      "not what the chain paid: unknown",
+    );
+    assert.equal(
+      roundRewards(
+        { payout: Payout.Samples } as Task,
+        { ...round, status: RoundStatus.Final },
+        stages,
+        updates,
+        0,
+      ),
+      undefined,
+    );
   });
 
   test("a round's summary line", () => {
@@ -304,7 +515,11 @@ describe("argument errors before any connection", { concurrency: 3 }, () => {
     return ["fl", "create-task", ...extra, ...Object.entries(flags).flat(), ...kr, "--yes"];
   };
   const badCsv = join(tmp, "ragged.csv");
-  before(() => writeFileSync(badCsv, "1,2,3,0\n1,2,1\n"));
+  const shortEval = join(tmp, "eval-short.csv");
+  before(() => {
+    writeFileSync(badCsv, "1,2,3,0\n1,2,1\n");
+    writeFileSync(shortEval, "1,2,3,0\n4,5,6,1\n");
+  });
 
   /** [name, arguments, the error, its exit code when not 2 (usage)]. */
   const cases: Array<[string, () => string[], RegExp, number?]> = [
@@ -332,6 +547,41 @@ describe("argument errors before any connection", { concurrency: 3 }, () => {
       /required option '--committee-size <n>' not specified/,
     ],
     ["create-task: no such key", () => create({ "--from": "nobody" }), /no key named "nobody"/, 1],
+    [
+      "create-task: trust without eval data",
+      () => create({ "--rule": "trust" }),
+      /--rule trust needs --eval-data <file\.csv>/,
+    ],
+    [
+      "create-task: trust takes no f",
+      () => create({ "--rule": "trust", "--f": "1", "--eval-data": shortEval }),
+      /--rule trust: trust has no parameter f \(--f\)/,
+    ],
+    [
+      "create-task: unknown payout",
+      () => create({ "--payout": "equal" }),
+      /invalid --payout "equal": expected one of samples, contribution/,
+    ],
+    [
+      "create-task: contribution payout without eval data",
+      () => create({ "--payout": "contribution" }),
+      /--payout contribution needs --eval-data/,
+    ],
+    [
+      "create-task: join bond in another denom",
+      () => create({ "--join-bond": "5uatom" }),
+      /invalid --join-bond "5uatom": expected one amount of ucif/,
+    ],
+    [
+      "create-task: an account as evaluator",
+      () => create({ "--eval-data": shortEval, "--evaluators": DEV_ACCOUNT }),
+      /invalid --evaluators address: .*a validator's operator address starts with cifvaloper1/,
+    ],
+    [
+      "create-task: an eval set of 2 records",
+      () => create({ "--eval-data": shortEval }),
+      /--eval-data: .*eval-short\.csv: 2 records; an eval set has 4 to 10000000/,
+    ],
     ["join: task 0", () => ["fl", "join", "--task", "0", "--from", "t", ...kr], /invalid --task "0"/],
     [
       "cancel: task abc",

@@ -1,6 +1,7 @@
 /**
  * The trainer side of federated learning, in process: the CSV reader's refusals, seeded splits,
- * the weights blob layout, attacks, and that local training on the digits really learns.
+ * the weights blob layout, attacks, that local training on the digits really learns, and that a
+ * trainer short of a task's join bond does not send a join the chain would refuse.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,10 +11,20 @@ import { after, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { flipLabels, gaussianNoise, signFlip } from "../../client/fl/attacks.ts";
 import { initTf } from "../../client/fl/backend.ts";
-import { DatasetError, DIGITS_PATH, loadCsvDataset, parseCsvDataset } from "../../client/fl/dataset.ts";
+import type { EncodeObject } from "@cosmjs/proto-signing";
+import type { CiferClient } from "../../client/cifer-client.ts";
+import {
+  type Dataset,
+  DatasetError,
+  DIGITS_PATH,
+  loadCsvDataset,
+  parseCsvDataset,
+} from "../../client/fl/dataset.ts";
 import { createMlp, ModelError, paramCount, weightsBytes, weightsOf } from "../../client/fl/model.ts";
 import { holdOut, splitByLabelShards, splitIid } from "../../client/fl/split.ts";
 import { accuracy, trainLocal } from "../../client/fl/train.ts";
+import { FlTrainer, TrainerError } from "../../client/fl/trainer.ts";
+import { type Task, TaskStatus } from "../../modules/fl/proto.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "cifer-fl-trainer-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -137,5 +148,56 @@ describe("training with TensorFlow.js", () => {
     // 5 epochs of SGD on 1,438 digits: a 64-32-10 MLP reaches ~95%; 85% leaves room for run-to-run noise.
     assert.ok(after > 0.85, `trained accuracy ${after}`);
     assert.equal(tf.memory().numTensors, tensors, "every tensor disposed");
+  });
+});
+
+describe("joining a task with a join bond", () => {
+  const task = {
+    id: 4n,
+    status: TaskStatus.Open,
+    participantCount: 0,
+    maxParticipants: 3,
+    joinBond: "5000",
+    rewardPool: { denom: "ucif", amount: "1000000" },
+  } as Task;
+  /** A client whose account holds `balance` ucif and has joined nothing; it counts what it sends. */
+  const fakeClient = (balance: string) => {
+    const sent: EncodeObject[][] = [];
+    const client = {
+      query: { fl: { participants: async () => ({ participants: [], pagination: undefined }) } },
+      getBalance: async (_address: string, denom: string) => ({ denom, amount: balance }),
+      signAndBroadcast: async (_address: string, messages: EncodeObject[]) => {
+        sent.push(messages);
+        return { code: 1, rawLog: "stop here", transactionHash: "AB", height: 1 };
+      },
+    };
+    return { client: client as unknown as CiferClient, sent };
+  };
+  const trainer = (client: CiferClient) =>
+    new FlTrainer({
+      client,
+      address: "cif1trainer",
+      nodeUrl: "http://127.0.0.1:9",
+      taskId: 4n,
+      data: {} as Dataset,
+    });
+
+  test("short of the bond: refused before anything is sent, naming the bond and the balance", async () => {
+    const { client, sent } = fakeClient("4999");
+    await assert.rejects(
+      trainer(client).ensureJoined(task),
+      (e) =>
+        e instanceof TrainerError &&
+        e.message ===
+          "joining task 4 takes a bond of 5000ucif (0.005 CIF) (returned when the task ends unless this trainer contributed nothing); cif1trainer has 4999ucif (0.004999 CIF)",
+    );
+    assert.equal(sent.length, 0);
+  });
+
+  test("with the bond in the balance, the join is sent", async () => {
+    const { client, sent } = fakeClient("5000");
+    await assert.rejects(trainer(client).ensureJoined(task), /joining task 4 failed \(code 1\): stop here/);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]![0]!.typeUrl, "/cifer.fl.v1.MsgJoinTask");
   });
 });

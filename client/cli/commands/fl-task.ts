@@ -1,4 +1,5 @@
 /** `cifer fl create-task | join | cancel`: a model owner's and a trainer's transactions. */
+import type { Coin } from "@cosmjs/proto-signing";
 import type { DeliverTxResponse } from "@cosmjs/stargate";
 import { type Command, Option } from "commander";
 import { cidOf } from "../../../chain/blobs/cid.ts";
@@ -8,11 +9,20 @@ import { checkCreateTask } from "../../../modules/fl/task-spec.ts";
 import { BASE_DENOM, formatCoin } from "../../amounts.ts";
 import type { CiferClient } from "../../cifer-client.ts";
 import { putBlob } from "../../fl/blobs.ts";
-import { createdTaskId, msgCancelTask, msgCreateTask, msgJoinTask } from "../../fl/msgs.ts";
+import { EvaluatorError, type PreparedEvalSet, prepareEvalSet } from "../../fl/eval-set.ts";
+import { joinBondOf, joinBondShortfall } from "../../fl/join-bond.ts";
+import {
+  createdTaskId,
+  type MsgCreateTaskFields,
+  msgCancelTask,
+  msgCreateTask,
+  msgJoinTask,
+} from "../../fl/msgs.ts";
 import { CliError, UsageError } from "../errors.ts";
-import { ruleText, taskStatusName } from "../fl-format.ts";
+import { evaluatorsText, payoutName, ruleText, taskStatusName } from "../fl-format.ts";
 import {
   parseCountArg,
+  parseEvalArgs,
   parseRuleArg,
   parseRuleParamsArgs,
   parseTaskIdArg,
@@ -38,6 +48,10 @@ type CreateTaskFlags = TxFlags & {
   beta?: string;
   committeeSize: string;
   subgroupSize: string;
+  evalData?: string;
+  evaluators?: string;
+  payout?: string;
+  joinBond?: string;
 };
 
 const taskOption = () =>
@@ -62,7 +76,7 @@ export function registerFlTaskCommands(fl: Command): void {
   const create = fl
     .command("create-task")
     .description(
-      "open a federated-learning task: uploads the genesis weights to the node's blob store, escrows the reward pool, and prints the task id",
+      "open a federated-learning task: uploads the genesis weights (and, with --eval-data, your evaluation data encrypted for the evaluating validators) to the node's blob store, escrows the reward pool, and prints the task id",
     )
     .option("--model <dir>", "directory written by 'cifer fl init-model' (model.json and weights.bin)")
     .option("--model-spec <file>", "TensorFlow.js model JSON without weights (instead of --model)")
@@ -90,7 +104,7 @@ export function registerFlTaskCommands(fl: Command): void {
     .addOption(
       new Option(
         "--rule <rule>",
-        "aggregation rule: median, fedavg, trimmed_mean, krum, multikrum or bulyan",
+        "aggregation rule: median, fedavg, trimmed_mean, krum, multikrum, bulyan, or trust (FLTrust: updates weighted by the committee's trust scores on --eval-data)",
       ).makeOptionMandatory(),
     )
     .option("--f <n>", "byzantine updates tolerated (krum, multikrum, bulyan)")
@@ -99,12 +113,32 @@ export function registerFlTaskCommands(fl: Command): void {
     .addOption(
       new Option("--committee-size <n>", "validators aggregating each subgroup").makeOptionMandatory(),
     )
-    .addOption(new Option("--subgroup-size <n>", "updaters per subgroup, 0 = one group").default("0"));
+    .addOption(new Option("--subgroup-size <n>", "updaters per subgroup, 0 = one group").default("0"))
+    .option(
+      "--eval-data <file>",
+      "your evaluation CSV (or .csv.gz, the trainers' format): encrypted here, uploaded to the node, its key wrapped for the evaluators only",
+    )
+    .option(
+      "--evaluators <valopers>",
+      "validators that may read --eval-data and evaluate, comma-separated cifvaloper1... (default: every bonded validator)",
+    )
+    .addOption(
+      new Option(
+        "--payout <mode>",
+        "how trainers share each round: samples (accepted samples) or contribution (BlockFlow scores; needs --eval-data)",
+      ).default("samples"),
+    )
+    .option(
+      "--join-bond <amount>",
+      "deposit each trainer makes to join, e.g. 1CIF or 1000ucif; returned at the end unless its contribution was zero",
+    );
   withTxOptions(create, { from: true });
   withExamples(create, [
     "cifer fl create-task --model ./digits-model --reward 100CIF --rounds 5 --round-blocks 30 --min-participants 3 --max-participants 10 --rule median --committee-size 3 --from owner",
     "cifer fl create-task --model-spec model.json --weights weights.bin --reward 50CIF --rounds 3 --round-blocks 60 --min-participants 5 --max-participants 20 --rule krum --f 1 --committee-size 4 --from owner --yes",
     "cifer fl create-task --model ./m --reward 10CIF --rounds 2 --round-blocks 20 --min-participants 4 --max-participants 8 --rule trimmed_mean --beta 0.2 --committee-size 3 --from owner",
+    "cifer fl create-task --model ./m --reward 100CIF --rounds 5 --round-blocks 30 --min-participants 3 --max-participants 10 --rule trust --eval-data ./eval.csv --payout contribution --join-bond 1CIF --committee-size 3 --from owner",
+    "cifer fl create-task --model ./m --reward 10CIF --rounds 2 --round-blocks 30 --min-participants 2 --max-participants 5 --rule median --eval-data ./eval.csv --evaluators cifvaloper1...,cifvaloper1... --committee-size 2 --from owner",
   ]);
   create.action(async (opts: CreateTaskFlags) => {
     const model = readModelArgs(opts);
@@ -125,9 +159,10 @@ export function registerFlTaskCommands(fl: Command): void {
       );
     const rule = parseRuleArg(opts.rule);
     const ruleParams = parseRuleParamsArgs(rule, opts, minParticipants);
+    const { payout, joinBond, evalData, evaluators } = parseEvalArgs(rule, opts, model.spec);
     const prepared = prepareTx(opts, opts.from!);
     const genesisWeightsCid = cidOf(model.weights);
-    const fields = {
+    const fields: MsgCreateTaskFields = {
       owner: prepared.key.address,
       modelSpec: model.specText,
       genesisWeightsCid,
@@ -140,11 +175,30 @@ export function registerFlTaskCommands(fl: Command): void {
       ruleParams,
       committeeSize,
       subgroupSize,
+      payout,
+      joinBond,
     };
+    let evalSet: PreparedEvalSet | undefined;
     await sendTx(
       prepared,
       opts,
       async (client) => {
+        if (evalData) {
+          try {
+            evalSet = await prepareEvalSet({
+              query: client.query,
+              chainId: await client.getChainId(),
+              owner: prepared.key.address,
+              data: evalData,
+              ...(evaluators ? { validators: evaluators } : {}),
+            });
+          } catch (e) {
+            if (e instanceof EvaluatorError) throw new CliError(`--eval-data: ${e.message}`);
+            throw e;
+          }
+          fields.evalSet = evalSet.evalSet;
+        }
+        const blobs = [model.weights, ...(evalSet ? [evalSet.blob] : [])];
         // The chain's own checks against its current params, before anything is paid or uploaded.
         try {
           checkCreateTask(fields, flParamsFromWire(await client.query.fl.params()), BASE_DENOM);
@@ -164,13 +218,28 @@ export function registerFlTaskCommands(fl: Command): void {
               "committee",
               `${committeeSize} validators${subgroupSize ? `, subgroups of ${subgroupSize}` : ""}`,
             ],
+            ["payout", payoutName(payout)],
+            ["join bond", joinBond ? formatTokens(joinBond) : "none"],
+            ...(evalSet
+              ? ([
+                  [
+                    "eval set",
+                    `${evalSet.evalSet.cid}: ${evalSet.evalSet.records} records, ${evalSet.blob.length} bytes encrypted (uploaded once confirmed)`,
+                  ],
+                  ["evaluators", evaluatorsText(evalSet.evalSet)],
+                ] as Array<[string, string]>)
+              : []),
           ],
           beforeSign: async () => {
-            await putBlob(prepared.url, model.weights);
+            for (const b of blobs) await putBlob(prepared.url, b);
           },
         };
       },
-      (res) => ({ task_id: createdTaskId(res)?.toString(), genesis_weights_cid: genesisWeightsCid }),
+      (res) => ({
+        task_id: createdTaskId(res)?.toString(),
+        genesis_weights_cid: genesisWeightsCid,
+        ...(evalSet ? { eval_set_cid: evalSet.evalSet.cid } : {}),
+      }),
     );
   });
 
@@ -188,27 +257,43 @@ export function registerFlTaskCommands(fl: Command): void {
   join.action(async (opts: TxFlags & { task: string }) => {
     const taskId = parseTaskIdArg(opts.task);
     const prepared = prepareTx(opts, opts.from!);
-    await sendTx(prepared, opts, async (client) => {
-      const task = await liveTask(client, taskId);
-      const participants = await allPages(async (key) => {
-        const r = await client.query.fl.participants(taskId, key);
-        return { items: r.participants, nextKey: r.pagination?.nextKey };
-      });
-      if (participants.some((p) => p.address === prepared.key.address))
-        throw new CliError(`${prepared.key.name} (${prepared.key.address}) already joined task ${taskId}`);
-      if (task.participantCount >= task.maxParticipants)
-        throw new CliError(`task ${taskId} is full (${task.maxParticipants} participants)`);
-      return {
-        messages: [msgJoinTask(prepared.key.address, taskId)],
-        summary: [
-          ["task", `${taskId} (${taskStatusName(task.status)}, ${ruleText(task.rule, task.ruleParams)})`],
-          [
-            "participants",
-            `${task.participantCount} of ${task.maxParticipants} (${task.minParticipants} to start)`,
+    let bond: Coin | undefined;
+    await sendTx(
+      prepared,
+      opts,
+      async (client) => {
+        const task = await liveTask(client, taskId);
+        const participants = await allPages(async (key) => {
+          const r = await client.query.fl.participants(taskId, key);
+          return { items: r.participants, nextKey: r.pagination?.nextKey };
+        });
+        if (participants.some((p) => p.address === prepared.key.address))
+          throw new CliError(`${prepared.key.name} (${prepared.key.address}) already joined task ${taskId}`);
+        if (task.participantCount >= task.maxParticipants)
+          throw new CliError(`task ${taskId} is full (${task.maxParticipants} participants)`);
+        const short = await joinBondShortfall(client, prepared.key.address, task);
+        if (short) throw new CliError(short);
+        bond = joinBondOf(task);
+        return {
+          messages: [msgJoinTask(prepared.key.address, taskId)],
+          summary: [
+            ["task", `${taskId} (${taskStatusName(task.status)}, ${ruleText(task.rule, task.ruleParams)})`],
+            [
+              "participants",
+              `${task.participantCount} of ${task.maxParticipants} (${task.minParticipants} to start)`,
+            ],
+            ["payout", payoutName(task.payout)],
+            [
+              "join bond",
+              BigInt(bond.amount) > 0n
+                ? `${formatCoin(bond)}, returned when the task ends unless you contributed nothing`
+                : "none",
+            ],
           ],
-        ],
-      };
-    });
+        };
+      },
+      () => (bond && BigInt(bond.amount) > 0n ? { bond: `${bond.amount}${bond.denom}` } : {}),
+    );
   });
 
   // ----- cancel -----------------------------------------------------------------------------------

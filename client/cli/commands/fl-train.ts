@@ -20,13 +20,11 @@ import {
   withKeyringOptions,
 } from "../options.ts";
 import { ProgressLine, progressBar } from "../progress.ts";
-import { prepareTx, type TxFlags } from "../tx-send.ts";
+import { BROADCAST_POLL_MS, prepareTx, type TxFlags } from "../tx-send.ts";
 import { loadTf } from "../tf.ts";
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
-/** CosmJS waits for a tx's block by polling; 3 s by default is slow for rounds of a few blocks. */
-const BROADCAST_POLL_MS = 500;
 
 type TrainFlags = TxFlags & {
   task: string;
@@ -60,7 +58,9 @@ function renderer(progress: ProgressLine) {
   return (e: TrainerEvent) => {
     switch (e.phase) {
       case "joined":
-        return progress.log(`joined task ${e.taskId} (tx ${e.txHash} at height ${e.height})`);
+        return progress.log(
+          `joined task ${e.taskId}${BigInt(e.bond.amount) > 0n ? `, bond ${formatCoin(e.bond)} held until the task ends` : ""} (tx ${e.txHash} at height ${e.height})`,
+        );
       case "waiting":
         return progress.set(
           progress.tty ? `waiting: ${e.detail} · height ${e.height}` : `waiting: ${e.detail}`,

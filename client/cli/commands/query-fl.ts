@@ -3,8 +3,10 @@ import type { Command } from "commander";
 import { TASK_STATUS_NAMES, TaskStatus } from "../../../modules/fl/proto.ts";
 import { UsageError } from "../errors.ts";
 import {
+  fractionOfPpm,
   PARTICIPANT_HEADERS,
   participantRow,
+  percentOfPpm,
   roundJson,
   roundStatusName,
   stageLines,
@@ -85,7 +87,9 @@ export function registerFlQueryCommands(query: Command): void {
 
   const round = fl
     .command("round")
-    .description("one round: status, deadlines, budget and payout, and each stage's committee and reports")
+    .description(
+      "one round: status, deadlines, budget and payout, global accuracy, and each stage's committee, score commitments, reveals, evaluation and reports",
+    )
     .argument("<task-id>", TASK_ARG)
     .argument("<round>", "round number (from 1)");
   withQueryOptions(round);
@@ -112,6 +116,8 @@ export function registerFlQueryCommands(query: Command): void {
           samples: x.totalSamples.toString(),
           subgroups: String(x.subgroupCount),
           global_model: x.aggregateCid || "-",
+          global_accuracy: x.evaluated ? percentOfPpm(x.globalAccuracyPpm) : undefined,
+          eval_seed: x.evalSeed.length > 0 ? Buffer.from(x.evalSeed).toString("hex") : undefined,
           final_height: x.finalHeight > 0n ? x.finalHeight.toString() : undefined,
           dispute_end: x.disputeEnd > 0n ? x.disputeEnd.toString() : undefined,
           budget: formatTokens(x.budget || "0"),
@@ -125,7 +131,9 @@ export function registerFlQueryCommands(query: Command): void {
 
   const updates = fl
     .command("updates")
-    .description("the updates trainers submitted in a round")
+    .description(
+      "the updates trainers submitted in a round, with the committee's trust, accuracy and contribution scores once evaluated",
+    )
     .argument("<task-id>", TASK_ARG)
     .argument("<round>", "round number (from 1)");
   withQueryOptions(updates);
@@ -204,6 +212,11 @@ export function registerFlQueryCommands(query: Command): void {
           dispute_deposit: formatTokens(p.disputeDeposit || "0"),
           slash_fraction: `${p.slashFractionPpm / 10_000}% (${p.slashFractionPpm} ppm)`,
           committee_fee: `${p.committeeFeePpm / 10_000}% (${p.committeeFeePpm} ppm)`,
+          commit_blocks: p.commitBlocks.toString(),
+          reveal_blocks: p.revealBlocks.toString(),
+          score_tolerance: `${fractionOfPpm(p.scoreTolerancePpm)} (${p.scoreTolerancePpm} ppm)`,
+          max_key_wraps: String(p.maxKeyWraps),
+          publish_blocks: p.publishBlocks.toString(),
         }),
     );
   });
