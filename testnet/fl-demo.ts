@@ -1,11 +1,15 @@
 /**
- * The federated-learning demo of `pnpm testnet` (issue #5, item 7), also the scenario of the
- * acceptance test (test/integration/fl-demo.test.ts): a model owner (dev account 0) opens a task on
- * the digits dataset with a reward pool; trainers (dev accounts 1..N) each hold one IID share of the
- * training rows and run the trainer SDK against a different validator's RPC; the last one is byzantine
- * (a sign-flipped update scaled x10). The validators' aggregator services do the committee work. After
- * each paid round the demo downloads the global model and measures it on held-out rows nobody trained
- * on.
+ * The federated-learning demo of `pnpm testnet` (issues #5 and #6, item 7), also the scenario of the
+ * acceptance tests (test/integration/fl-demo.test.ts: median on IID shares; fl-trust.test.ts: trust
+ * on a non-IID split): a model owner (dev account 0) opens a task on the digits dataset with a reward
+ * pool; trainers (dev accounts 1..N) each hold a share of the training rows (IID, or two label shards
+ * each, McMahan et al.) and run the trainer SDK against a different validator's RPC; the last one is
+ * byzantine (a sign-flipped update scaled x10). With `trust` the owner keeps a few hundred rows as its
+ * evaluation set, encrypted for the validators; they score every update (FLTrust weight, accuracy),
+ * agree on the medians by commit-reveal, aggregate with them, and the task pays by contribution and
+ * takes a join bond that zero-contribution trainers forfeit. The validators' services do all the
+ * committee work. After each paid round the demo downloads the global model and measures it on
+ * held-out rows nobody trained on or evaluated with.
  *
  * Everything goes through the public surfaces a real user has: CosmJS transactions and queries, the
  * blob API, the trainer SDK. Nothing here reaches into a node.
@@ -22,10 +26,20 @@ import { getBlob, putBlob } from "../client/fl/blobs.ts";
 import { DIGITS_PATH, type Dataset, loadCsvDataset } from "../client/fl/dataset.ts";
 import { createMlp, type ModelSpec } from "../client/fl/model.ts";
 import { createdTaskId, msgCreateTask } from "../client/fl/msgs.ts";
-import { holdOut, splitIid } from "../client/fl/split.ts";
+import { prepareEvalSet } from "../client/fl/eval-set.ts";
+import { holdOut, splitByLabelShards, splitIid } from "../client/fl/split.ts";
 import { accuracy } from "../client/fl/train.ts";
 import { FlTrainer, type RoundOutcome, type TrainerEvent } from "../client/fl/trainer.ts";
-import { type Round, RoundStatus, Rule, type Stage, type Task, TaskStatus } from "../modules/fl/proto.ts";
+import {
+  Payout,
+  type Round,
+  RoundStatus,
+  Rule,
+  type Stage,
+  type Task,
+  TaskStatus,
+  type Update,
+} from "../modules/fl/proto.ts";
 
 export interface FlDemoOptions {
   /** The validators' RPC URLs; the owner uses the first, trainer i the (i+1)-th modulo their count. */
@@ -33,6 +47,10 @@ export interface FlDemoOptions {
   /** Trainers (dev accounts 1..trainers); the last one attacks. */
   trainers?: number;
   attack?: Attack | "none";
+  /** The aggregation rule (default trust, which needs and gets an eval set). */
+  rule?: "median" | "trust";
+  /** How the training rows are shared (default: non-iid for trust, iid for median). */
+  split?: "iid" | "non-iid";
   rounds?: number;
   /** Blocks each round collects updates for. */
   roundBlocks?: bigint;
@@ -59,6 +77,8 @@ export interface DemoRound {
   excluded: string[];
   record: Round;
   stages: Stage[];
+  /** The round's updates with the committee's scores (evaluated tasks). */
+  updates: Update[];
 }
 
 export interface DemoTrainer {
@@ -72,6 +92,9 @@ export interface DemoTrainer {
 
 export interface FlDemoResult {
   taskId: bigint;
+  rule: "median" | "trust";
+  /** ucif each trainer deposited when joining (trust tasks). */
+  joinBond: bigint;
   owner: string;
   createTxHash: string;
   backend: BackendName;
@@ -87,6 +110,7 @@ export interface FlDemoResult {
 const DEFAULTS = {
   trainers: 4,
   attack: "sign-flip" as Attack,
+  rule: "trust" as const,
   rounds: 5,
   roundBlocks: 40n,
   pool: 100_000_000n, // 100 CIF
@@ -96,12 +120,27 @@ const DEFAULTS = {
 };
 const GAS_PRICE = GasPrice.fromString("0.0025ucif");
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const ppmPct = (ppm: number) => pct(ppm / 1_000_000);
+/** Rows the owner keeps as its evaluation set (trust): each round uses a different half. */
+const EVAL_ROWS = 300;
+/** What a trainer deposits to join a trust task: 1 CIF, forfeited if it contributes nothing. */
+const JOIN_BOND = 1_000_000n;
 const short = (cid: string) => `${cid.slice(0, 14)}...${cid.slice(-6)}`;
 
-/** The digits: 20% held out for measuring, the rest shared IID among the trainers. */
-function digitsSplit(trainers: number, seed: number): { parts: Dataset[]; test: Dataset } {
-  const { train, test } = holdOut(loadCsvDataset(DIGITS_PATH), 0.2, seed);
-  return { parts: splitIid(train, trainers, seed), test };
+/**
+ * The digits: 20% held out for measuring; with an eval set, EVAL_ROWS more for the owner; the rest
+ * shared among the trainers, IID or in label shards.
+ */
+function digitsSplit(
+  trainers: number,
+  seed: number,
+  o: { evalRows: number; nonIid: boolean },
+): { parts: Dataset[]; test: Dataset; evalSet: Dataset | undefined } {
+  const { train: pool, test } = holdOut(loadCsvDataset(DIGITS_PATH), 0.2, seed);
+  const { train, test: evalSet } =
+    o.evalRows > 0 ? holdOut(pool, o.evalRows / pool.count, seed + 1) : { train: pool, test: undefined };
+  const parts = o.nonIid ? splitByLabelShards(train, trainers, seed) : splitIid(train, trainers, seed);
+  return { parts, test, evalSet };
 }
 
 /** The task's model: a 64-32-10 MLP over 8x8 digit images (pixels 0..16). */
@@ -164,12 +203,17 @@ export async function runFlDemo(opts: FlDemoOptions): Promise<FlDemoResult> {
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
 
   const { tf, backend } = await initTf();
-  const { parts, test } = digitsSplit(o.trainers, o.seed);
+  const trust = o.rule === "trust";
+  const nonIid = (o.split ?? (trust ? "non-iid" : "iid")) === "non-iid";
+  const { parts, test, evalSet } = digitsSplit(o.trainers, o.seed, {
+    evalRows: trust ? EVAL_ROWS : 0,
+    nonIid,
+  });
   const { spec, weights } = await digitsModel(tf, o.epochs, o.seed);
   const initialAccuracy = await accuracy(tf, spec, weights, test);
   const attack = o.attack === "none" ? undefined : o.attack;
   log(
-    `FL demo: digits (${parts.reduce((n, p) => n + p.count, 0)} training rows over ${o.trainers} trainers, ${test.count} held out), MLP 64-32-10, TensorFlow.js backend ${backend}`,
+    `FL demo: digits (${parts.reduce((n, p) => n + p.count, 0)} training rows over ${o.trainers} trainers${nonIid ? " in label shards (non-IID)" : " (IID)"}, ${test.count} held out${evalSet ? `, ${evalSet.count} kept by the owner as its encrypted eval set` : ""}), MLP 64-32-10, TensorFlow.js backend ${backend}`,
   );
 
   const { addresses, clients } = await signingClients(o.rpcUrls, o.trainers + 1);
@@ -179,6 +223,16 @@ export async function runFlDemo(opts: FlDemoOptions): Promise<FlDemoResult> {
     const nodeUrl = o.rpcUrls[0]!;
 
     const genesisCid = await putBlob(nodeUrl, weights, { signal });
+    // The owner's eval set: encrypted, uploaded, its key wrapped for every bonded validator.
+    const prepared = evalSet
+      ? await prepareEvalSet({
+          query: ownerClient.query,
+          chainId: await ownerClient.getChainId(),
+          owner,
+          data: { dataset: evalSet },
+        })
+      : undefined;
+    if (prepared) await putBlob(nodeUrl, prepared.blob, { signal });
     const created = await ownerClient.signAndBroadcast(
       owner,
       [
@@ -191,10 +245,17 @@ export async function runFlDemo(opts: FlDemoOptions): Promise<FlDemoResult> {
           roundBlocks: o.roundBlocks,
           minParticipants: o.trainers,
           maxParticipants: o.trainers,
-          rule: Rule.Median,
+          rule: trust ? Rule.Trust : Rule.Median,
           ruleParams: { f: 0, m: 0, betaPpm: 0 },
           committeeSize: o.rpcUrls.length,
           subgroupSize: 0,
+          ...(prepared
+            ? {
+                payout: Payout.Contribution,
+                evalSet: prepared.evalSet,
+                joinBond: JOIN_BOND.toString(),
+              }
+            : {}),
         }),
       ],
       "auto",
@@ -204,8 +265,12 @@ export async function runFlDemo(opts: FlDemoOptions): Promise<FlDemoResult> {
     const taskId = createdTaskId(created);
     if (taskId === undefined) throw new Error("MsgCreateTask succeeded without a task id");
     log(
-      `task ${taskId}: ${o.rounds} rounds of ${o.roundBlocks} blocks, rule median, ${formatCif(o.pool.toString())} CIF in escrow, owner ${owner}; genesis weights ${short(genesisCid)}, held-out accuracy ${pct(initialAccuracy)}`,
+      `task ${taskId}: ${o.rounds} rounds of ${o.roundBlocks} blocks, rule ${o.rule}, ${formatCif(o.pool.toString())} CIF in escrow, owner ${owner}; genesis weights ${short(genesisCid)}, held-out accuracy ${pct(initialAccuracy)}`,
     );
+    if (prepared)
+      log(
+        `  eval set ${short(prepared.evalSet.cid)}: ${prepared.evalSet.records} records, readable only by ${prepared.evalSet.wraps.length} validators (key wrapped for each); trainers pay by contribution and deposit a ${formatCif(JOIN_BOND.toString())} CIF bond`,
+      );
 
     const trainers: DemoTrainer[] = trainerAddresses.map((address, i) => ({
       address,
@@ -238,7 +303,21 @@ export async function runFlDemo(opts: FlDemoOptions): Promise<FlDemoResult> {
         },
       }).run();
     });
-    const rounds = await followRounds(ownerClient, taskId, o.rounds, nodeUrl, tf, spec, test, signal, log);
+    const names = new Map(
+      trainers.map((t, i) => [t.address, `trainer${i + 1}${t.attack ? " (attacker)" : ""}`]),
+    );
+    const rounds = await followRounds(
+      ownerClient,
+      taskId,
+      o.rounds,
+      nodeUrl,
+      tf,
+      spec,
+      test,
+      signal,
+      log,
+      names,
+    );
     const results = await Promise.all(runs);
     results.forEach((r, i) => {
       trainers[i]!.outcomes = r.outcomes;
@@ -249,12 +328,25 @@ export async function runFlDemo(opts: FlDemoOptions): Promise<FlDemoResult> {
     log(
       `task ${taskId} finished: paid ${formatCif(task.paid)} CIF (trainers and committee), ${formatCif(task.refunded)} CIF back to the owner`,
     );
+    const { participants } = prepared
+      ? await ownerClient.query.fl.participants(taskId)
+      : { participants: [] };
+    const contribution = new Map(participants.map((p) => [p.address, p.contributionTotalPpm]));
     for (const [i, t] of trainers.entries()) {
       const reward = t.outcomes.reduce((s, x) => s + x.reward, 0n);
-      log(`  trainer${i + 1}${t.attack ? " (attacker)" : ""}: ${formatCif(reward.toString())} CIF`);
+      const c = contribution.get(t.address);
+      log(
+        `  trainer${i + 1}${t.attack ? " (attacker)" : ""}: ${formatCif(reward.toString())} CIF${
+          c === undefined
+            ? ""
+            : `, contribution ${(Number(c) / 1_000_000).toFixed(2)} over ${o.rounds} rounds, bond ${c === 0n ? "forfeited to the community pool" : "returned"}`
+        }`,
+      );
     }
     return {
       taskId,
+      rule: o.rule,
+      joinBond: prepared ? JOIN_BOND : 0n,
       owner,
       createTxHash: created.transactionHash,
       backend,
@@ -284,6 +376,7 @@ async function followRounds(
   test: Dataset,
   signal: AbortSignal,
   log: (line: string) => void,
+  names: ReadonlyMap<string, string>,
 ): Promise<DemoRound[]> {
   const out: DemoRound[] = [];
   let next = 1;
@@ -300,6 +393,7 @@ async function followRounds(
         const bytes = await getBlob(nodeUrl, round.aggregateCid, { signal });
         const acc = await accuracy(tf, spec, bytes, test);
         const last = stages[stages.length - 1]!;
+        const updates = (await client.query.fl.updates(taskId, next)).updates;
         const r: DemoRound = {
           round: next,
           status: round.status,
@@ -310,8 +404,18 @@ async function followRounds(
           excluded: stages.flatMap((s) => s.excluded),
           record: round,
           stages,
+          updates,
         };
         out.push(r);
+        if (round.evaluated) {
+          log(
+            `round ${next}: the committee's evaluation (medians of the revealed scores): global model before the round ${ppmPct(round.globalAccuracyPpm)} on the round's test split`,
+          );
+          for (const u of updates)
+            log(
+              `  ${names.get(u.participant) ?? u.participant}: trust ${ppmPct(u.trustPpm)}, accuracy ${ppmPct(u.accuracyPpm)}, contribution ${ppmPct(u.contributionPpm)}`,
+            );
+        }
         log(
           `round ${next}: ${round.updateCount} updates, committee ${r.agreed}/${r.committee} agreed on ${short(r.globalCid)}${
             r.excluded.length > 0 ? `, excluded ${r.excluded.length}` : ""

@@ -202,6 +202,10 @@ async function prepare(
       // a local round short, and still leaves time to try `MsgOpenDispute` by hand.
       const fl = (g.app_state as Record<string, { params: Record<string, string> }>).fl!;
       fl.params.dispute_blocks = "20";
+      // Evaluated rounds: each phase ends as soon as every member has acted; the deadlines (about
+      // 10 and 5 s here) only bound a member that stays silent.
+      fl.params.commit_blocks = "40";
+      fl.params.reveal_blocks = "20";
     },
   });
   const m: Marker = {

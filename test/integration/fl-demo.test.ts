@@ -60,6 +60,8 @@ describe("FL acceptance: 4 validators, 4 trainers (one sign-flips x10), 3 rounds
     demo = await runFlDemo({
       rpcUrls: net.nodes.map((n) => n.url),
       trainers: 4,
+      rule: "median",
+      split: "iid",
       attack: "sign-flip",
       rounds: ROUNDS,
       roundBlocks: 30n,
