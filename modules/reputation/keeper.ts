@@ -101,10 +101,15 @@ export class ReputationKeeper {
     this.kv(ctx).delete(recordKey(val));
   }
 
-  /** Folds one observation into R (for the modules that observe: consensus here, FL in #5). */
+  /**
+   * Folds one observation into R (for the modules that observe: consensus here, FL in #5). A jailed
+   * validator's R stands still: it keeps signing until the next epoch takes it out of the set, and
+   * a double signer must stay at R = 0 (it starts over from R0 only if it ever returns).
+   */
   async observe(ctx: Context, valoper: string, what: Observation): Promise<void> {
     const r = await this.get(ctx, valoper);
     if (!r || r.tier === Tier.New) return;
+    if ((await this.staking.store.validator(ctx, valBytes(valoper)))?.jailed) return;
     const p = await this.params(ctx);
     const next = { ...r };
     switch (what) {

@@ -311,10 +311,20 @@ test("double signing: 5% of the stake at the infraction, unbondings made since i
     })
   ).validator!;
   assert.deepEqual([rep.reputation, rep.tier], [0n, Tier.Unreliable]);
-  // The same evidence again changes nothing (tombstoned). Out of the set at the epoch.
+  // The same evidence again changes nothing (tombstoned).
   await h.block([], { misbehavior: [evidence] });
   assert.equal(eventsOf("slash").length, 0);
   assert.equal(BigInt((await d.validator(alice)).tokens), tokensAfter);
+  // Nor does signing until the epoch: a jailed validator's R stays 0.
+  await h.block([], aliceVote(true, 1084n));
+  const repAfter = (
+    await d.query("/cifer.reputation.v1.Query/Validator", QueryValidatorRequest, QueryValidatorResponse, {
+      validatorAddress: valoperOf(alice),
+    })
+  ).validator!;
+  assert.equal(repAfter.reputation, 0n);
+  assert.equal(repAfter.signedBlocks, rep.signedBlocks, "a jailed validator's signatures are not counted");
+  // Out of the set at the epoch.
   await untilEpoch();
   assert.equal(updateOf(alice)?.power, 0n);
   // Unjail is refused, even long after a downtime jail would have ended.
