@@ -14,6 +14,12 @@ import {
 } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { QueryAccountsRequest, QueryAccountsResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import {
+  QueryBalanceRequest,
+  QueryBalanceResponse,
+  QueryTotalSupplyRequest,
+  QueryTotalSupplyResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { DEV_MNEMONIC } from "../../chain/wiring/genesis.ts";
 import { TestNetwork } from "../helpers/network-process.ts";
 import { TestNode } from "../helpers/node-process.ts";
@@ -163,9 +169,7 @@ for (const [name, start] of targets)
       const comet = await Comet38Client.connect(target.readUrl);
       try {
         const q = QueryClient.withExtensions(comet, setupBankExtension, setupAuthExtension);
-        const supply = await q.bank.totalSupply();
-        assert.deepEqual(supply.supply, [{ denom: "ucif", amount: TOTAL_SUPPLY.toString() }]);
-        // Every account address (module accounts, dev accounts, fee collector), then the sum of balances.
+        // Every account address (module accounts, dev accounts, fee collector).
         const res = await q.queryAbci(
           "/cosmos.auth.v1beta1.Query/Accounts",
           QueryAccountsRequest.encode({
@@ -180,13 +184,36 @@ for (const [name, start] of targets)
         );
         const { accounts } = QueryAccountsResponse.decode(res.value);
         assert.ok(accounts.length >= 15, `${accounts.length} accounts`);
-        let sum = 0n;
-        for (const any of accounts) {
-          // CosmJS's own account parser: base, module and vesting accounts (founders, advisors).
-          const { address } = accountFromAny(any);
-          sum += BigInt((await q.bank.balance(address, "ucif")).amount);
+        // CosmJS's own account parser: base, module and vesting accounts (founders, advisors).
+        const addresses = accounts.map((any) => accountFromAny(any).address);
+        // The supply and every balance read from the state of one height (fees and rewards move
+        // between accounts every block; the node answers the latest height only): read them all at
+        // once and take a snapshot whose answers name one height.
+        for (let attempt = 1; ; attempt++) {
+          const [supply, ...balances] = await Promise.all([
+            q.queryAbci(
+              "/cosmos.bank.v1beta1.Query/TotalSupply",
+              QueryTotalSupplyRequest.encode({}).finish(),
+            ),
+            ...addresses.map((address) =>
+              q.queryAbci(
+                "/cosmos.bank.v1beta1.Query/Balance",
+                QueryBalanceRequest.encode({ address, denom: "ucif" }).finish(),
+              ),
+            ),
+          ]);
+          if (balances.some((b) => b.height !== supply!.height)) {
+            assert.ok(attempt < 20, "no snapshot of one height in 20 attempts");
+            continue;
+          }
+          assert.deepEqual(QueryTotalSupplyResponse.decode(supply!.value).supply, [
+            { denom: "ucif", amount: TOTAL_SUPPLY.toString() },
+          ]);
+          let sum = 0n;
+          for (const b of balances) sum += BigInt(QueryBalanceResponse.decode(b.value).balance!.amount);
+          assert.equal(sum, TOTAL_SUPPLY, `at height ${supply!.height}`);
+          break;
         }
-        assert.equal(sum, TOTAL_SUPPLY);
       } finally {
         comet.disconnect();
       }
