@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import type { TxResult } from "../../chain/app/app.ts";
-import type { AbciEvent } from "../../chain/app/events.ts";
-import { parseAddress, toAddress } from "../../chain/crypto/address.ts";
+import { ckksBlobBytes } from "../../modules/fl/ckks/params.ts";
 import { KEY_WRAP_BYTES } from "../../modules/fl/evalset/key-wrap.ts";
-import { FL_CODESPACE, FlCode } from "../../modules/fl/errors.ts";
+import { FlCode } from "../../modules/fl/errors.ts";
 import { evaluate } from "../../modules/fl/evaluation.ts";
 import {
   MsgCommitScores,
@@ -28,11 +27,15 @@ import {
   TaskStatus,
 } from "../../modules/fl/proto.ts";
 import { scoreCommitment } from "../../modules/fl/score-commit.ts";
-import {
-  QueryValidatorRequest as RepRequest,
-  QueryValidatorResponse as RepResponse,
-} from "../../modules/reputation/proto.ts";
 import { AppHarness } from "../helpers/app-harness.ts";
+import {
+  accountOfValoper,
+  attr,
+  emaStep,
+  eventsOf,
+  flCode,
+  reputationOf as reputationOfIn,
+} from "../helpers/fl.ts";
 import { anyOf, blob, createTaskMsg, FL_ACCOUNT, FlDriver, MODEL_BYTES } from "../helpers/fl.ts";
 import { msgMultiSend } from "../helpers/msgs.ts";
 import { randomKey, type TestKey } from "../helpers/signer.ts";
@@ -65,27 +68,19 @@ let trainers: TestKey[];
 const byValoper = new Map<string, TestKey>();
 let nextTask = 1n;
 
-const code = (c: FlCode): [string, number] => [FL_CODESPACE, c];
+const code = flCode;
 const expectOk = (r: TxResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.log}`);
-const eventsOf = (events: AbciEvent[], type: string) => events.filter((e) => e.type === type);
-const attr = (e: AbciEvent, key: string) => e.attributes.find((a) => a.key === key)?.value;
-const accountOfValoper = (valoper: string) => toAddress(parseAddress(valoper, "cifvaloper"));
-const ema = (r: bigint, good: boolean) => r + (FL_ALPHA * ((good ? 1_000_000n : 0n) - r)) / 1_000_000n;
+const ema = emaStep(FL_ALPHA);
 
-async function reputationOf(valoper: string): Promise<bigint> {
-  const r = await h.query(
-    "/cifer.reputation.v1.Query/Validator",
-    RepRequest.encode({ validatorAddress: valoper }).finish(),
-  );
-  assert.equal(r.code, 0, r.log);
-  return RepResponse.decode(r.value).validator!.reputation;
-}
+const reputationOf = (valoper: string) => reputationOfIn(h, valoper);
 
 /** A well-formed key wrap: the chain only checks its size; modules/fl/evalset is tested on its own. */
 const wrapFor = (k: TestKey) => ({ validator: valoperOf(k), wrap: new Uint8Array(KEY_WRAP_BYTES).fill(7) });
 const evalSet = (ks: TestKey[]) => ({ cid: blob("eval set").cid, records: 100, wraps: ks.map(wrapFor) });
 
 const join = (k: TestKey, taskId: bigint) => anyOf(MsgJoinTask, { participant: k.address, taskId });
+/** A ckks update of the 8-value test model: one ciphertext. */
+const CKKS_BYTES = ckksBlobBytes(MODEL_BYTES / 4n);
 const update = (
   k: TestKey,
   taskId: bigint,
@@ -597,7 +592,7 @@ test("a ckks task: the committee agrees on the ciphertext sum; the owner publish
   });
   const two = trainers.slice(0, 2);
   for (const r of await d.block(two.map((k) => [k, join(k, ckks)]))) expectOk(r, "join");
-  for (const r of await d.block(two.map((k, i) => [k, update(k, ckks, 1, `c1-u${i}`)])))
+  for (const r of await d.block(two.map((k, i) => [k, update(k, ckks, 1, `c1-u${i}`, 10n, CKKS_BYTES)])))
     expectOk(r, "update");
   await d.until((await d.round(ckks, 1)).round.deadline);
   const { stages } = await d.round(ckks, 1);
@@ -633,7 +628,7 @@ test("a ckks task: the committee agrees on the ciphertext sum; the owner publish
   await d.tx(owner, publish(owner, 1, "c1-model"), code(FlCode.WrongRound));
 
   // Round 2: the owner never publishes; at the deadline the task fails and the rest is refunded.
-  for (const r of await d.block(two.map((k, i) => [k, update(k, ckks, 2, `c2-u${i}`)])))
+  for (const r of await d.block(two.map((k, i) => [k, update(k, ckks, 2, `c2-u${i}`, 10n, CKKS_BYTES)])))
     expectOk(r, "update");
   await d.until((await d.round(ckks, 2)).round.deadline);
   for (const r of await d.block(validators.slice(0, 3).map((k) => [k, report(k, ckks, 2, 1, "c2-sum")])))
