@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { TxResult } from "../../chain/app/app.ts";
 import type { BlockInfo } from "../../chain/app/context.ts";
-import { moduleAddress } from "../../chain/crypto/address.ts";
+import type { AbciEvent } from "../../chain/app/events.ts";
+import { moduleAddress, parseAddress, toAddress } from "../../chain/crypto/address.ts";
+import { FL_CODESPACE, type FlCode } from "../../modules/fl/errors.ts";
+import {
+  QueryValidatorRequest as RepRequest,
+  QueryValidatorResponse as RepResponse,
+} from "../../modules/reputation/proto.ts";
 import { sha256, utf8 } from "../../chain/crypto/hash.ts";
 import { cidFromDigest } from "../../modules/fl/cid.ts";
 import {
@@ -165,4 +171,25 @@ export class FlDriver {
     const r = await this.query("Round", QueryRoundRequest, QueryRoundResponse, { taskId: id, round });
     return { round: r.round!, stages: r.stages };
   }
+}
+
+/** A refusal of the fl codespace, as FlDriver.tx expects it. */
+export const flCode = (c: FlCode): [string, number] => [FL_CODESPACE, c];
+export const eventsOf = (events: AbciEvent[], type: string) => events.filter((e) => e.type === type);
+export const attr = (e: AbciEvent, key: string) => e.attributes.find((a) => a.key === key)?.value;
+/** The account (cif...) of a validator operator (cifvaloper...): the same bytes. */
+export const accountOfValoper = (valoper: string) => toAddress(parseAddress(valoper, "cifvaloper"));
+
+/** The reputation module's EMA step (alpha in millionths) for one fl observation. */
+export const emaStep = (alpha: bigint) => (r: bigint, good: boolean) =>
+  r + (alpha * ((good ? 1_000_000n : 0n) - r)) / 1_000_000n;
+
+/** A validator's reputation R (millionths), through the reputation query. */
+export async function reputationOf(h: AppHarness, valoper: string): Promise<bigint> {
+  const r = await h.query(
+    "/cifer.reputation.v1.Query/Validator",
+    RepRequest.encode({ validatorAddress: valoper }).finish(),
+  );
+  assert.equal(r.code, 0, r.log);
+  return RepResponse.decode(r.value).validator!.reputation;
 }

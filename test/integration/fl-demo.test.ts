@@ -20,12 +20,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { decodeTxRaw } from "@cosmjs/proto-signing";
 import { StargateClient } from "@cosmjs/stargate";
 import { devAccounts } from "../../chain/wiring/genesis.ts";
 import { type FlDemoResult, runFlDemo } from "../../testnet/fl-demo.ts";
 import { RoundStatus, StageStatus, TaskStatus } from "../../modules/fl/proto.ts";
 import { TestNetwork } from "../helpers/network-process.ts";
+import { ucifBalance, ucifFee } from "../helpers/ucif.ts";
 
 const ROUNDS = 3;
 const POOL = 30_000_001n; // not a multiple of the rounds: the last round takes the rounding
@@ -38,13 +38,8 @@ describe("FL acceptance: 4 validators, 4 trainers (one sign-flips x10), 3 rounds
   let demo: FlDemoResult;
   const demoLog: string[] = [];
   const before_ = new Map<string, bigint>();
-  const balance = async (a: string) => BigInt((await reader.getBalance(a, "ucif")).amount);
-  const feeOf = async (hash: string) => {
-    const tx = await reader.getTx(hash);
-    assert.ok(tx, `tx ${hash} is indexed`);
-    const fee = decodeTxRaw(tx.tx).authInfo.fee!.amount;
-    return fee.reduce((s, c) => s + (c.denom === "ucif" ? BigInt(c.amount) : 0n), 0n);
-  };
+  const balance = (a: string) => ucifBalance(reader, a);
+  const feeOf = (hash: string) => ucifFee(reader, hash);
 
   before(async () => {
     net = await TestNetwork.create(4, 250, {

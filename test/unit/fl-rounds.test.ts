@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { TxResult } from "../../chain/app/app.ts";
-import type { AbciEvent } from "../../chain/app/events.ts";
-import { moduleAddress, parseAddress, toAddress } from "../../chain/crypto/address.ts";
-import { FL_CODESPACE, FlCode } from "../../modules/fl/errors.ts";
+import { moduleAddress } from "../../chain/crypto/address.ts";
+import { FlCode } from "../../modules/fl/errors.ts";
 import {
   DisputeStatus,
   MsgCancelTask,
@@ -26,11 +25,15 @@ import {
   StageStatus,
   TaskStatus,
 } from "../../modules/fl/proto.ts";
-import {
-  QueryValidatorRequest as RepRequest,
-  QueryValidatorResponse as RepResponse,
-} from "../../modules/reputation/proto.ts";
 import { AppHarness } from "../helpers/app-harness.ts";
+import {
+  accountOfValoper,
+  attr,
+  emaStep,
+  eventsOf,
+  flCode,
+  reputationOf as reputationOfIn,
+} from "../helpers/fl.ts";
 import { anyOf, blob, createTaskMsg, FL_ACCOUNT, FlDriver, MODEL_BYTES } from "../helpers/fl.ts";
 import { msgMultiSend } from "../helpers/msgs.ts";
 import { randomKey, type TestKey } from "../helpers/signer.ts";
@@ -68,15 +71,12 @@ const startFees = new Map<string, bigint>();
 const feesSince = (a: string) => d.fee(a) - (startFees.get(a) ?? 0n);
 let nextTask = 1n;
 
-const code = (c: FlCode): [string, number] => [FL_CODESPACE, c];
+const code = flCode;
 const expectResult = (r: TxResult, expect: 0 | [string, number], what: string) =>
   expect === 0
     ? assert.equal(r.code, 0, `${what}: ${r.log}`)
     : assert.deepEqual([r.codespace, r.code], expect, `${what}: ${r.log}`);
 const credit = (address: string, amount: bigint) => earned.set(address, (earned.get(address) ?? 0n) + amount);
-const accountOfValoper = (valoper: string) => toAddress(parseAddress(valoper, "cifvaloper"));
-const eventsOf = (events: AbciEvent[], type: string) => events.filter((e) => e.type === type);
-const attr = (e: AbciEvent, key: string) => e.attributes.find((a) => a.key === key)?.value;
 
 const join = (k: TestKey, taskId: bigint) => anyOf(MsgJoinTask, { participant: k.address, taskId });
 const update = (k: TestKey, taskId: bigint, round: number, label: string, samples: bigint, over = {}) =>
@@ -109,15 +109,8 @@ const report = (
     ...over,
   });
 
-async function reputationOf(valoper: string): Promise<bigint> {
-  const r = await h.query(
-    "/cifer.reputation.v1.Query/Validator",
-    RepRequest.encode({ validatorAddress: valoper }).finish(),
-  );
-  assert.equal(r.code, 0, r.log);
-  return RepResponse.decode(r.value).validator!.reputation;
-}
-const ema = (r: bigint, good: boolean) => r + (FL_ALPHA * ((good ? 1_000_000n : 0n) - r)) / 1_000_000n;
+const reputationOf = (valoper: string) => reputationOfIn(h, valoper);
+const ema = emaStep(FL_ALPHA);
 
 /** Creates a task; returns its id. */
 async function createTask(over: Record<string, unknown>): Promise<bigint> {

@@ -1,5 +1,6 @@
 import { BlobErrorCode, isBlobError } from "../../../chain/blobs/errors.ts";
 import type { ServiceBlobs } from "../../../chain/node/services.ts";
+import { FlServiceError, FlServiceErrorCode } from "./errors.ts";
 
 export interface FetchedBlobs {
   bytes: Map<string, Uint8Array>;
@@ -77,4 +78,21 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
       },
     );
   });
+}
+
+/** One blob a job cannot do without (a global model, an eval set): its bytes, or MISSING_INPUT naming `what`. */
+export async function fetchRequired(
+  blobs: ServiceBlobs,
+  cid: string,
+  what: string,
+  o: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Uint8Array> {
+  const fetched = await fetchBlobs(blobs, [cid], { concurrency: 1, ...o });
+  const bytes = fetched.bytes.get(cid);
+  if (!bytes)
+    throw new FlServiceError(
+      FlServiceErrorCode.MISSING_INPUT,
+      `${what} ${cid} is not available: ${fetched.missing.get(cid) ?? "not found"}`,
+    );
+  return bytes;
 }

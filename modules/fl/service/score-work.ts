@@ -22,7 +22,7 @@ import { scoreCommitment } from "../score-commit.ts";
 import { layerSizes } from "../weights.ts";
 import { FlServiceError, FlServiceErrorCode } from "./errors.ts";
 import type { Evaluator } from "./evaluator.ts";
-import { fetchBlobs } from "./fetch.ts";
+import { fetchBlobs, fetchRequired } from "./fetch.ts";
 import type { ScoreJob } from "./jobs.ts";
 import type { FlQueries } from "./queries.ts";
 import { SheetStore } from "./sheets.ts";
@@ -193,17 +193,10 @@ export class ScoreWork {
         FlServiceErrorCode.EVAL_SET,
         `task ${task.id}'s eval set is not wrapped for ${this.o.validator}`,
       );
-    const fetched = await fetchBlobs(this.o.blobs, [e.cid], {
-      concurrency: 1,
+    const blob = await fetchRequired(this.o.blobs, e.cid, "the eval set", {
       timeoutMs: this.o.fetchTimeoutMs,
       signal: this.o.signal,
     });
-    const blob = fetched.bytes.get(e.cid);
-    if (!blob)
-      throw new FlServiceError(
-        FlServiceErrorCode.MISSING_INPUT,
-        `the eval set ${e.cid}: ${fetched.missing.get(e.cid) ?? "not found"}`,
-      );
     let csv: string;
     try {
       const key = unwrapKeyWith(wrap.wrap, this.o.me, evalSetContext(this.o.chainId, task.owner, e.cid));

@@ -36,7 +36,7 @@ import { Aggregator } from "./aggregator.ts";
 import { type FlServiceConfig, parseFlServiceConfig } from "./config.ts";
 import { FlServiceError, FlServiceErrorCode } from "./errors.ts";
 import { excludedList } from "./excluded.ts";
-import { fetchBlobs } from "./fetch.ts";
+import { fetchBlobs, fetchRequired } from "./fetch.ts";
 import {
   jobKey,
   jobsFor,
@@ -538,17 +538,10 @@ export class FlAggregatorService implements NodeService {
   private async trustRule(task: Task, stage: Stage | undefined, sizes: number[]): Promise<AggregationRule> {
     const ev = stage?.evaluation;
     if (!ev) throw new FlServiceError(FlServiceErrorCode.MISSING_INPUT, "the stage has no evaluation yet");
-    const fetched = await fetchBlobs(this.blobs, [task.globalModelCid], {
-      concurrency: 1,
+    const bytes = await fetchRequired(this.blobs, task.globalModelCid, "the global model", {
       timeoutMs: this.cfg.fetchTimeoutMs,
       signal: this.abort.signal,
     });
-    const bytes = fetched.bytes.get(task.globalModelCid);
-    if (!bytes)
-      throw new FlServiceError(
-        FlServiceErrorCode.MISSING_INPUT,
-        `the global model ${task.globalModelCid} is not available`,
-      );
     return {
       kind: "trust",
       global: checkedWeights(sizes, bytes),
