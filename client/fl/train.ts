@@ -76,3 +76,30 @@ export async function accuracy(tf: Tf, spec: ModelSpec, weights: Uint8Array, dat
     model.dispose();
   }
 }
+
+/**
+ * Full-batch epochs of FLTrust's reference update. Measured with `pnpm bench:fl-quality` (non-IID
+ * digits, 3 of 10 attackers): with the trainers' own settings (1 epoch, batch 16) the reference is
+ * a few noisy steps, the honest updates' cosines with it (0 to 0.5: each holds two labels) flip
+ * between weight and none, and the worst non-IID row ends at 60-63%; full batch for 20 epochs gives
+ * 86-88%, 40 epochs overshoots (75-80%).
+ */
+export const REFERENCE_EPOCHS = 20;
+
+/**
+ * A committee member's reference for `trust` (issue #6): the global model trained on the trusted
+ * data, full batch, REFERENCE_EPOCHS epochs, at the task's learning rate. The validators'
+ * evaluation and bench:fl-quality train it this same way.
+ */
+export function trainReference(
+  tf: Tf,
+  spec: ModelSpec,
+  global: Uint8Array,
+  data: Dataset,
+  o: { epochs?: number; batchSize?: number } = {},
+): Promise<Uint8Array> {
+  return trainLocal(tf, spec, global, data, {
+    epochs: o.epochs ?? REFERENCE_EPOCHS,
+    batchSize: o.batchSize ?? data.count,
+  });
+}

@@ -1,7 +1,7 @@
 import { initTf } from "../../../client/fl/backend.ts";
 import { parseCsvDataset, subset } from "../../../client/fl/dataset.ts";
 import { parseModelSpec } from "../../../client/fl/model.ts";
-import { accuracy, trainLocal } from "../../../client/fl/train.ts";
+import { accuracy, trainReference } from "../../../client/fl/train.ts";
 import { trustWeights } from "../aggregation/trust.ts";
 import type { ModelUpdate } from "../aggregation/types.ts";
 import { checkedWeights, WeightsError } from "../weights.ts";
@@ -35,11 +35,11 @@ const ppm = (share: number) => Math.min(1_000_000, Math.max(0, Math.floor(share 
 
 /**
  * A committee member's scores of a stage (issue #6, item 2): trains a reference from the global
- * model on the round's validation split with the task's own settings (what an honest trainer would
- * do with that data), then for each update the FLTrust weight relu(cos(update - global, reference -
- * global)) (aggregation/trust.ts) and its accuracy on the test split, and the global model's
- * accuracy. Training uses TensorFlow.js, so the floats differ a little between members; the chain
- * takes medians. CPU-bound: runs in the evaluation worker (evaluator.ts).
+ * model on the round's validation split (trainReference: full batch, the task's learning rate),
+ * then for each update the FLTrust weight relu(cos(update - global, reference - global))
+ * (aggregation/trust.ts) and its accuracy on the test split, and the global model's accuracy.
+ * Training uses TensorFlow.js, so the floats differ a little between members; the chain takes
+ * medians. CPU-bound: runs in the evaluation worker (evaluator.ts).
  */
 export async function runEvaluation(req: EvaluateRequest): Promise<EvaluateOutcome> {
   const { tf, backend } = await initTf();
@@ -54,9 +54,7 @@ export async function runEvaluation(req: EvaluateRequest): Promise<EvaluateOutco
   const validation = subset(data, req.validation);
   const test = subset(data, req.test);
   const global = checkedWeights(req.sizes, req.global);
-  const reference = checkedWeights(req.sizes, await trainLocal(tf, spec, req.global, validation)).map(
-    (l) => l,
-  );
+  const reference = checkedWeights(req.sizes, await trainReference(tf, spec, req.global, validation));
   const valid: ModelUpdate[] = [];
   const bytesOf = new Map<string, Uint8Array>();
   const scores: EvaluateOutcome["scores"] = [];
