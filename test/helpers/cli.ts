@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
+import type { Command } from "commander";
+import { buildProgram } from "../../client/cli/program.ts";
 
 /** The repository root: the working directory of every CLI run. */
 export const ROOT = join(import.meta.dirname, "..", "..");
@@ -110,4 +112,31 @@ export function assertOneLineError(
     assert.doesNotMatch(r.stderr, /cannot reach the node/, "validated before any network access");
   if (pattern) assert.match(lines[0]!, pattern);
   if (opts.exitCode !== undefined) assert.equal(r.code, opts.exitCode, r.stderr);
+}
+
+/** Every command path of a program, e.g. ["tx", "bank", "send"]. */
+export function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
+  return cmd.commands.flatMap((c) => {
+    const path = [...prefix, c.name()];
+    return [path, ...commandPaths(c, path)];
+  });
+}
+
+/**
+ * What `cifer <path> --help` prints, in process: commander's own help output (help text, options,
+ * the examples added after it) of a freshly built program. A process costs ~1 s of CPU to start
+ * (tsx and CosmJS), so the tests check every command this way and spawn only a few real `--help`
+ * runs, which check that the process prints this same text and exits 0.
+ */
+export function helpOf(path: string[]): string {
+  let cmd: Command = buildProgram();
+  for (const name of path) {
+    const sub = cmd.commands.find((c) => c.name() === name);
+    assert.ok(sub, `no command ${path.join(" ")}`);
+    cmd = sub;
+  }
+  let out = "";
+  cmd.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
+  cmd.outputHelp();
+  return out;
 }

@@ -51,7 +51,7 @@ import {
   type Update,
 } from "../../modules/fl/proto.ts";
 import { MODEL_SPEC } from "../helpers/fl.ts";
-import { assertOk, assertOneLineError, type CliRun, runCli } from "../helpers/cli.ts";
+import { assertOk, assertOneLineError, type CliRun, helpOf, runCli } from "../helpers/cli.ts";
 
 const DEAD_NODE = "http://127.0.0.1:9"; // discard port: nothing answers
 /** An account address (cif1...), where a validator's is expected. */
@@ -483,16 +483,21 @@ describe("--help on every fl command", { concurrency: 3 }, () => {
     ["query", "fl"],
     ...["task", "tasks", "round", "updates", "participants", "params"].map((c) => ["query", "fl", c]),
   ];
-  for (const path of paths) {
-    test(`cifer ${path.join(" ")} --help`, async () => {
-      const r = await cifer([...path, "--help"]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^Usage: cifer ${path.join(" ")}`));
-      assert.match(r.stdout, /Examples:\n {2}\$ (CIFER_TF_BACKEND=cpu )?cifer /);
-      assert.doesNotMatch(r.stdout, /--attack/, "the demo-only flag stays hidden");
-      assert.equal(r.stderr, "");
-    });
-  }
+  test("usage, examples, and no demo-only flag (in process)", () => {
+    for (const path of paths) {
+      const help = helpOf(path);
+      const name = ["cifer", ...path].join(" ");
+      assert.match(help, new RegExp(`^Usage: ${name}`), name);
+      assert.match(help, /Examples:\n {2}\$ (CIFER_TF_BACKEND=cpu )?cifer /, name);
+      assert.doesNotMatch(help, /--attack/, `${name}: the demo-only flag stays hidden`);
+    }
+  });
+  test("cifer fl train --help: the process prints that text", async () => {
+    const r = await cifer(["fl", "train", "--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, helpOf(["fl", "train"]));
+    assert.equal(r.stderr, "");
+  });
 });
 
 describe("argument errors before any connection", { concurrency: 3 }, () => {
