@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 
 const root = join(import.meta.dirname, "..");
@@ -26,9 +27,17 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, NODE_ENV: "test" },
-});
+// Files run in parallel, one per core and at least two: a file seldom keeps both cores busy (blocks,
+// child processes), and Node's default (cores - 1) runs one file at a time on 2 cores (886 s
+// against 595 s for the whole suite, measured on 2 cores).
+const concurrency = Math.max(2, availableParallelism());
+const res = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "test" },
+  },
+);
 process.exit(res.status ?? 1);
