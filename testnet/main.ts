@@ -12,7 +12,7 @@ import { StargateClient } from "@cosmjs/stargate";
 import { Command, CommanderError, Option } from "commander";
 import { formatCif } from "../client/amounts.ts";
 import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../chain/wiring/genesis.ts";
-import { runFlDemo } from "./fl-demo.ts";
+import { type FlDemoResult, runFlDemo } from "./fl-demo.ts";
 import { watchLauncher } from "./launcher-watch.ts";
 import { assertPortFree, waitForHeight } from "./net.ts";
 import { createNetwork, portsOf } from "./network.ts";
@@ -276,6 +276,15 @@ async function printSummary(o: {
   );
 }
 
+/** What became of the attacker's updates, read off the rounds (median: not scored). */
+function attackerSummary(r: FlDemoResult): string {
+  if (r.rule !== "trust") return "the median absorbed them";
+  const attackers = new Set(r.trainers.filter((t) => t.attack).map((t) => t.address));
+  const theirs = r.rounds.flatMap((round) => round.updates.filter((u) => attackers.has(u.participant)));
+  const zero = theirs.filter((u) => u.trustPpm === 0).length;
+  return `the committee gave ${zero} of their ${theirs.length} updates trust weight 0 (no part in the model)`;
+}
+
 /**
  * The federated-learning demo (testnet/fl-demo.ts) on the running network. Its failure is reported
  * and leaves the network running: the network is what the user came for.
@@ -287,7 +296,7 @@ async function runDemo(rpcUrls: string[], signal: AbortSignal): Promise<void> {
     const first = r.rounds[0];
     const last = r.rounds[r.rounds.length - 1];
     w(
-      `done: held-out accuracy ${(100 * r.initialAccuracy).toFixed(1)}% (genesis weights) -> ${first ? (100 * first.accuracy).toFixed(1) : "?"}% (round 1) -> ${last ? (100 * last.accuracy).toFixed(1) : "?"}% (round ${r.rounds.length}), with one of ${r.trainers.length} trainers sending sign-flipped updates; the median absorbed them`,
+      `done: held-out accuracy ${(100 * r.initialAccuracy).toFixed(1)}% (genesis weights) -> ${first ? (100 * first.accuracy).toFixed(1) : "?"}% (round 1) -> ${last ? (100 * last.accuracy).toFixed(1) : "?"}% (round ${r.rounds.length}), with one of ${r.trainers.length} trainers sending sign-flipped updates; ${attackerSummary(r)}`,
     );
     w(
       `see it on chain: pnpm cifer fl status --task ${r.taskId}${rpcUrls[0] === "http://127.0.0.1:26657" ? "" : ` --node ${rpcUrls[0]}`}`,
