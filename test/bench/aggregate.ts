@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { benchArgs } from "./args.ts";
 import { toHexUpper } from "../../chain/crypto/hash.ts";
 import { aggregate } from "../../modules/fl/aggregation/aggregate.ts";
 import { aggregateHash, encodeLayers } from "../../modules/fl/aggregation/encoding.ts";
@@ -26,22 +27,31 @@ import { decryptSum, encryptUpdate, generateCkksKeys, sumCiphertexts } from "../
 import { SCALE, SLOTS } from "../../modules/fl/ckks/params.ts";
 import { loadSeal, scoped } from "../../modules/fl/ckks/seal.ts";
 
-const { values } = parseArgs({
-  options: {
-    updates: { type: "string", default: "20" },
-    params: { type: "string", default: "1000000" },
-    runs: { type: "string", default: "3" },
-    seed: { type: "string", default: "1" },
-    "ckks-updates": { type: "string", default: "8" },
-    "ckks-params": { type: "string", default: "65536" },
-  },
-});
+const USAGE = `pnpm bench:aggregate [options]
+  --updates N       updates per rule (default 20, at least 7)
+  --params P        float32 parameters per update (default 1000000, at least 1000)
+  --runs R          runs per rule; the best is printed (default 3)
+  --seed S          seed of the updates (default 1)
+  --ckks-updates K  updates of the ckks row (default 8)
+  --ckks-params V   values per ckks update (default 65536, at most --params)`;
+const { values } = benchArgs(USAGE, () =>
+  parseArgs({
+    options: {
+      updates: { type: "string", default: "20" },
+      params: { type: "string", default: "1000000" },
+      runs: { type: "string", default: "3" },
+      seed: { type: "string", default: "1" },
+      "ckks-updates": { type: "string", default: "8" },
+      "ckks-params": { type: "string", default: "65536" },
+    },
+  }),
+);
 const N = Number(values.updates);
 const P = Number(values.params);
 const RUNS = Number(values.runs);
 const F = Math.floor((N - 3) / 4); // the largest f Bulyan allows
 if (!(N >= 7 && P >= 1000 && RUNS >= 1)) {
-  console.error("usage: pnpm bench:aggregate [--updates N>=7] [--params P>=1000] [--runs R>=1] [--seed S]");
+  console.error(USAGE);
   process.exit(2);
 }
 const BETA = 0.1;

@@ -23,6 +23,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { benchArgs } from "./args.ts";
 import { SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { toBase64, toHexUpper, txHash } from "../../chain/crypto/hash.ts";
 import { verifySecp256k1 } from "../../chain/crypto/secp256k1.ts";
@@ -34,16 +35,25 @@ import type { TestNode } from "../helpers/node-process.ts";
 import { account, accountNumberOf } from "../helpers/queries.ts";
 import { devKey, randomKey, signTx, type TestKey } from "../helpers/signer.ts";
 
-const { values } = parseArgs({
-  options: {
-    validators: { type: "string", default: "4" },
-    rates: { type: "string", default: "100,200,400,800" },
-    seconds: { type: "string", default: "10" },
-    "block-interval-ms": { type: "string", default: String(LOCAL_BLOCK_INTERVAL_MS) },
-    senders: { type: "string", default: "400" },
-    batch: { type: "string", default: "10" },
-  },
-});
+const USAGE = `pnpm bench:consensus [options]
+  --validators N         validators of the local network (default 4)
+  --rates LIST           offered tx/s, one step each (default 100,200,400,800)
+  --seconds S            seconds per step (default 10)
+  --senders S            sending wallets (default 400)
+  --batch B              txs per broadcast (default 10)
+  --block-interval-ms M  the nodes' wait after each block (default ${LOCAL_BLOCK_INTERVAL_MS})`;
+const { values } = benchArgs(USAGE, () =>
+  parseArgs({
+    options: {
+      validators: { type: "string", default: "4" },
+      rates: { type: "string", default: "100,200,400,800" },
+      seconds: { type: "string", default: "10" },
+      "block-interval-ms": { type: "string", default: String(LOCAL_BLOCK_INTERVAL_MS) },
+      senders: { type: "string", default: "400" },
+      batch: { type: "string", default: "10" },
+    },
+  }),
+);
 const SENDERS = Number(values.senders);
 const VALIDATORS = Number(values.validators);
 const RATES = values.rates!.split(",").map(Number);

@@ -10,12 +10,30 @@
  * during each aggregation, plus its wall time. Inputs are built before measuring.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { benchArgs } from "./args.ts";
 import type { AggregationRule } from "../../modules/fl/aggregation/types.ts";
 import type { AggregateRequest } from "../../modules/fl/service/aggregate-job.ts";
 import { Aggregator } from "../../modules/fl/service/aggregator.ts";
 
-const updates = Number(process.argv[2] ?? 20);
-const params = Number(process.argv[3] ?? 1_000_000);
+const USAGE = `pnpm bench:fl-service [updates] [params]
+  updates  updates per stage (default 20)
+  params   float32 parameters per update, a multiple of 4 (default 1000000)`;
+const [updates, params] = benchArgs(USAGE, () => {
+  const [u = "20", p = "1000000", ...rest] = process.argv.slice(2);
+  const n = [Number(u), Number(p)] as const;
+  if (
+    rest.length > 0 ||
+    !Number.isInteger(n[0]) ||
+    n[0] < 1 ||
+    !Number.isInteger(n[1]) ||
+    n[1] < 4 ||
+    n[1] % 4 !== 0
+  )
+    throw new Error(
+      `expected [updates >= 1] [params: a multiple of 4], got ${process.argv.slice(2).join(" ")}`,
+    );
+  return n;
+});
 const SIZES = [params / 2, params / 4, params / 4];
 
 function request(rule: AggregationRule): AggregateRequest {

@@ -6,6 +6,7 @@
  * and prints the ratio (these machines are noisy: compare ratios, not absolute numbers).
  */
 import { parseArgs } from "node:util";
+import { benchArgs } from "./args.ts";
 import { SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { toBase64 } from "../../chain/crypto/hash.ts";
 import { verifySecp256k1 } from "../../chain/crypto/secp256k1.ts";
@@ -13,19 +14,26 @@ import { msgSend } from "../helpers/msgs.ts";
 import { TestNode } from "../helpers/node-process.ts";
 import { devKey, signTx, type TestKey } from "../helpers/signer.ts";
 
-const { values } = parseArgs({
-  options: {
-    txs: { type: "string", default: "4000" },
-    senders: { type: "string", default: "5" },
-    "block-interval-ms": { type: "string", default: "1000" },
-    batch: { type: "string", default: "50" },
-  },
-});
+const USAGE = `pnpm bench:tx [options]
+  --txs N                pre-signed bank sends to broadcast (default 4000)
+  --senders S            sending accounts, 1-5 (default 5)
+  --batch B              txs per broadcast batch, 1-100 (default 50)
+  --block-interval-ms M  the node's wait after each block (default 1000)`;
+const { values } = benchArgs(USAGE, () =>
+  parseArgs({
+    options: {
+      txs: { type: "string", default: "4000" },
+      senders: { type: "string", default: "5" },
+      "block-interval-ms": { type: "string", default: "1000" },
+      batch: { type: "string", default: "50" },
+    },
+  }),
+);
 const N = Number(values.txs);
 const SENDERS = Number(values.senders);
 const BATCH = Number(values.batch);
 if (!(N > 0 && SENDERS >= 1 && SENDERS <= 5 && BATCH >= 1 && BATCH <= 100)) {
-  console.error("usage: pnpm bench:tx [--txs N>0] [--senders 1-5] [--batch 1-100] [--block-interval-ms MS]");
+  console.error(USAGE);
   process.exit(2);
 }
 
