@@ -23,7 +23,6 @@ import {
   type DeliverTxResponse,
   type DistributionExtension,
   GasPrice,
-  type MsgSendEncodeObject,
   QueryClient,
   SigningStargateClient,
   type SigningStargateClientOptions,
@@ -37,14 +36,17 @@ import {
   type TxExtension,
 } from "@cosmjs/stargate";
 import { type CometClient, connectComet, type HttpEndpoint } from "@cosmjs/tendermint-rpc";
-import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import { parseAddress } from "../chain/crypto/address.ts";
-import { DEFAULT_GAS_PRICE, parseCoins } from "./amounts.ts";
+import { DEFAULT_GAS_PRICE } from "./amounts.ts";
+import { msgSend } from "./msgs.ts";
 import { type FlExtension, setupFlExtension } from "./fl/query.ts";
 import { createCiferRegistry } from "./registry.ts";
 import { type ReputationExtension, setupReputationExtension } from "./reputation.ts";
 
-export const DEFAULT_RPC_URL = "http://127.0.0.1:26657";
+// Light modules of their own, so that the CLI can parse and validate without loading CosmJS's
+// clients; re-exported here as part of the SDK.
+export { DEFAULT_RPC_URL } from "./endpoint.ts";
+export { msgSend };
+
 export const LOCAL_CHAIN_ID = "cifer-local-1";
 
 export type Fee = StdFee | "auto" | number;
@@ -98,21 +100,6 @@ function withDefaults(options: SigningStargateClientOptions): SigningStargateCli
     ...options,
     registry: options.registry ?? createCiferRegistry(),
     gasPrice: options.gasPrice ?? GasPrice.fromString(DEFAULT_GAS_PRICE),
-  };
-}
-
-/** A bank MsgSend, typed for signAndBroadcast. `amount` may be "1.5CIF", "1000ucif,5uother" or Coin[]. */
-export function msgSend(
-  fromAddress: string,
-  toAddress: string,
-  amount: string | readonly Coin[],
-): MsgSendEncodeObject {
-  parseAddress(fromAddress);
-  parseAddress(toAddress);
-  const coins = typeof amount === "string" ? parseCoins(amount) : [...amount];
-  return {
-    typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-    value: MsgSend.fromPartial({ fromAddress, toAddress, amount: coins }),
   };
 }
 

@@ -7,12 +7,14 @@
 import type { Coin, EncodeObject } from "@cosmjs/proto-signing";
 import type {
   MsgBeginRedelegateEncodeObject,
+  MsgSendEncodeObject,
   MsgCreateValidatorEncodeObject,
   MsgDelegateEncodeObject,
   MsgEditValidatorEncodeObject,
   MsgUndelegateEncodeObject,
   MsgWithdrawDelegatorRewardEncodeObject,
 } from "@cosmjs/stargate";
+import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import {
   MsgFundCommunityPool,
@@ -29,7 +31,9 @@ import {
   MsgEditValidator,
   MsgUndelegate,
 } from "cosmjs-types/cosmos/staking/v1beta1/tx";
+import { parseAddress } from "../chain/crypto/address.ts";
 import { Dec } from "../chain/types/dec.ts";
+import { parseCoins } from "./amounts.ts";
 
 export const ED25519_PUBKEY_TYPE_URL = "/cosmos.crypto.ed25519.PubKey";
 /** MsgEditValidator: a description field with this value is left as it is (the SDK's sentinel). */
@@ -177,5 +181,20 @@ export function msgUnjail(validatorAddr: string): EncodeObject {
   return {
     typeUrl: "/cosmos.slashing.v1beta1.MsgUnjail",
     value: MsgUnjail.fromPartial({ validatorAddr }),
+  };
+}
+
+/** A bank MsgSend, typed for signAndBroadcast. `amount` may be "1.5CIF", "1000ucif,5uother" or Coin[]. */
+export function msgSend(
+  fromAddress: string,
+  toAddress: string,
+  amount: string | readonly Coin[],
+): MsgSendEncodeObject {
+  parseAddress(fromAddress);
+  parseAddress(toAddress);
+  const coins = typeof amount === "string" ? parseCoins(amount) : [...amount];
+  return {
+    typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+    value: MsgSend.fromPartial({ fromAddress, toAddress, amount: coins }),
   };
 }

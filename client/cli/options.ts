@@ -8,13 +8,14 @@ import { join, resolve } from "node:path";
 import type { StdFee } from "@cosmjs/amino";
 import { fromBase64 } from "@cosmjs/encoding";
 import type { Coin, EncodeObject, OfflineSigner } from "@cosmjs/proto-signing";
-import { calculateFee, GasPrice, type SigningStargateClientOptions } from "@cosmjs/stargate";
+import type { SigningStargateClientOptions } from "@cosmjs/stargate";
 import { type Command, Option } from "commander";
 import { BECH32_PREFIX, parseAddress } from "../../chain/crypto/address.ts";
 import { Dec } from "../../chain/types/dec.ts";
 import { VALCONS_PREFIX, VALOPER_PREFIX } from "../addresses.ts";
 import { BASE_DENOM, DEFAULT_GAS_PRICE, DISPLAY_DENOM, parseCoins } from "../amounts.ts";
-import { CiferClient, DEFAULT_RPC_URL } from "../cifer-client.ts";
+import type { CiferClient } from "../cifer-client.ts";
+import { DEFAULT_RPC_URL } from "../endpoint.ts";
 import { ED25519_PUBKEY_TYPE_URL } from "../msgs.ts";
 import { REPUTATION_TIER_NAMES, ReputationTier } from "../reputation.ts";
 import { cosmosHdPath, InvalidHdPathError, MAX_HD_INDEX, normalizeHdPath } from "../keys/hd.ts";
@@ -91,6 +92,9 @@ export async function withClient<T>(
 ): Promise<T> {
   let client: CiferClient | undefined;
   try {
+    // Loaded here, not at the top: CosmJS's clients take ~0.3 s to load, which every command that
+    // fails validation or only prints help would pay.
+    const { CiferClient } = await import("../cifer-client.ts");
     client = signer
       ? await CiferClient.connectWithSigner(url, signer, options)
       : await CiferClient.connect(url, options);
@@ -466,10 +470,13 @@ export interface FeeFlags {
   gasPrices?: string;
 }
 
-/** How to pay: explicit fees, or gas x price; gas explicit or simulated ("auto") x adjustment. */
+/**
+ * How to pay: explicit fees, or gas x price; gas explicit or simulated ("auto") x adjustment. The
+ * gas price is kept as text that CosmJS's GasPrice.fromString accepts (checked by parseFeeFlags).
+ */
 export type FeePlan = { gas: "auto" | number; adjustment: number } & (
   | { fees: Coin[] }
-  | { gasPrice: GasPrice }
+  | { gasPrice: string }
 );
 
 export function withFeeOptions(cmd: Command): Command {
@@ -510,12 +517,14 @@ export function parseFeeFlags(flags: FeeFlags): FeePlan {
   if (flags.fees !== undefined) return { gas, adjustment, fees: parseAmountArg(flags.fees, "--fees", true) };
 
   const priceText = (flags.gasPrices ?? DEFAULT_GAS_PRICE).trim();
+  // GasPrice.fromString's own rules (a decimal of at most 18 fractional digits, a denom of 3 to 128
+  // characters), stated here so that a bad price fails before CosmJS is loaded.
   if (!/^[0-9]+(\.[0-9]{1,18})?[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/.test(priceText)) {
     throw new UsageError(
       `invalid --gas-prices ${JSON.stringify(flags.gasPrices)}: expected <decimal><denom>, e.g. ${DEFAULT_GAS_PRICE}`,
     );
   }
-  return { gas, adjustment, gasPrice: usage(() => GasPrice.fromString(priceText)) };
+  return { gas, adjustment, gasPrice: priceText };
 }
 
 /** The fee of these messages under the plan (simulating them when the gas is "auto"). */
@@ -531,5 +540,6 @@ export async function resolveFee(
       ? Math.ceil((await client.estimateGas(signer, messages, memo)) * plan.adjustment)
       : plan.gas;
   if ("fees" in plan) return { amount: plan.fees, gas: String(gas) };
+  const { calculateFee } = await import("@cosmjs/stargate");
   return calculateFee(gas, plan.gasPrice);
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { GasPrice } from "@cosmjs/stargate";
 import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
 import { formatCif, parseCoins } from "../../client/amounts.ts";
 import { buildProgram } from "../../client/cli/program.ts";
@@ -68,9 +69,31 @@ describe("amount and fee parsing (in process)", () => {
     const auto = parseFeeFlags({});
     assert.equal(auto.gas, "auto");
     assert.equal(auto.adjustment, 1.4);
-    assert.ok(
-      "gasPrice" in auto && auto.gasPrice.denom === "ucif" && auto.gasPrice.amount.toString() === "0.0025",
-    );
+    assert.ok("gasPrice" in auto && auto.gasPrice === "0.0025ucif");
+    // The price is checked without CosmJS, by GasPrice.fromString's rules: what passes, CosmJS takes.
+    const accepted = ["1ucif", "0.000000000000000001ucif", "10ibc/ABC", `1${"a".repeat(128)}`, "2a.b:c_d-e"];
+    for (const p of accepted) {
+      const plan = parseFeeFlags({ gasPrices: p });
+      assert.ok("gasPrice" in plan && plan.gasPrice === p, p);
+      assert.equal(
+        GasPrice.fromString(p)
+          .toString()
+          .endsWith(p.replace(/^[0-9.]+/, "")),
+        true,
+        p,
+      );
+    }
+    for (const p of [
+      "0.0000000000000000001ucif",
+      "1ab",
+      `1${"a".repeat(129)}`,
+      "1.2.3ucif",
+      "ucif",
+      "1 ucif",
+    ]) {
+      assert.throws(() => GasPrice.fromString(p), p);
+      assert.throws(() => parseFeeFlags({ gasPrices: p }), /--gas-prices/, p);
+    }
     const fixed = parseFeeFlags({ fees: "5000ucif" });
     assert.deepEqual(fixed, { gas: 200000, adjustment: 1.4, fees: [{ denom: "ucif", amount: "5000" }] });
     assert.equal(parseFeeFlags({ fees: "5000ucif", gas: "auto", gasAdjustment: "1.5" }).gas, "auto");

@@ -2,7 +2,6 @@
 import { decodeTxRaw } from "@cosmjs/proto-signing";
 import type { Command } from "commander";
 import { formatCoin } from "../../amounts.ts";
-import { createCiferRegistry } from "../../registry.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { printFields, printJson, toJson } from "../io.ts";
 import {
@@ -78,6 +77,7 @@ export function registerQueryCommands(program: Command): void {
     const format = outputOf(opts);
     const found = await withClient(url, (c) => c.getTx(hash));
     if (!found) throw new CliError(`transaction ${hash} not found on ${url}`);
+    const { createCiferRegistry } = await import("../../registry.ts");
     const registry = createCiferRegistry();
     const decoded = decodeTxRaw(found.tx);
     const messages = decoded.body.messages.map((m) => {

@@ -1,7 +1,7 @@
 /** `cifer tx ...`: sign and broadcast transactions, waiting for their inclusion in a block. */
 import type { Command } from "commander";
 import { formatCoin } from "../../amounts.ts";
-import { msgSend } from "../../cifer-client.ts";
+import { msgSend } from "../../msgs.ts";
 import { parseAddressArg, parseAmountArg, withExamples } from "../options.ts";
 import { prepareTx, sendTx, type TxFlags, withTxOptions } from "../tx-send.ts";
 import { registerDistributionTxCommands } from "./tx-distribution.ts";
