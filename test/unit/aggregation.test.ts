@@ -13,6 +13,7 @@ import { weightedSumsWasm } from "../../modules/fl/aggregation/fedavg-wasm.ts";
 import { aggregateHash, decodeLayers, encodeLayers } from "../../modules/fl/aggregation/encoding.ts";
 import { krumScores } from "../../modules/fl/aggregation/krum.ts";
 import { pruneNetwork, sortingNetwork } from "../../modules/fl/aggregation/network.ts";
+import { networkKernel } from "../../modules/fl/aggregation/network-wasm.ts";
 import { selectKth, selectTwo } from "../../modules/fl/aggregation/select.ts";
 import type { AggregationRule, ModelUpdate } from "../../modules/fl/aggregation/types.ts";
 
@@ -322,6 +323,37 @@ test("column sorter: IEEE total order (-max < -0 < +0 < subnormals) for n = 1..6
         }
       }
     });
+  }
+});
+
+test("column sorter: the WebAssembly SIMD network and the JS one give the same bytes, full and pruned", () => {
+  assert.ok(networkKernel(sortingNetwork(4), 4, 8) !== null, "WebAssembly SIMD is available under Node 20");
+  const specials = [0, -0, 1e-45, -1e-45, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1, -1];
+  for (let n = 2; n <= 56; n++) {
+    const len = 600; // two blocks, the second partial
+    const rows = Array.from({ length: n }, (_, i) =>
+      Float32Array.from({ length: len }, (_, c) =>
+        (c * 3 + i) % 7 === 0 ? specials[(c + i * 5) % specials.length]! : Math.cos(c * 37 + i * 101) * 1e4,
+      ),
+    );
+    const mid = n >> 1;
+    for (const [lo, hi] of [
+      [0, n],
+      [mid, mid + 1],
+      [mid - 1, mid + 1],
+      [Math.floor(n / 10), n - Math.floor(n / 10)],
+    ] as const) {
+      const seen: Buffer[] = [];
+      for (const simd of [true, false]) {
+        const out: number[] = [];
+        new ColumnSorter(n, lo, hi, { simd }).forEachBlock(rows, (sorted, _start, m) => {
+          for (let k = lo; k < hi; k++)
+            out.push(...new Int32Array(sorted[k]!.buffer, sorted[k]!.byteOffset, m));
+        });
+        seen.push(Buffer.from(Int32Array.from(out).buffer));
+      }
+      assert.ok(seen[0]!.equals(seen[1]!), `n ${n} positions ${lo}..${hi - 1}`);
+    }
   }
 });
 

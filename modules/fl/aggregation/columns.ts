@@ -1,4 +1,5 @@
 import { pruneNetwork, sortingNetwork } from "./network.ts";
+import { type NetworkKernel, networkKernel } from "./network-wasm.ts";
 import { selectKth, selectTwo } from "./select.ts";
 
 /** Coordinates sorted per pass; n rows of this many int32 stay in L1/L2. */
@@ -23,21 +24,33 @@ export class ColumnSorter {
   private readonly keys: Int32Array[] = [];
   private readonly values: Float32Array[] = [];
   private readonly column: Int32Array;
+  private readonly kernel: NetworkKernel | undefined;
 
   /** Sorts n values per column; only positions lo..hi-1 of the result are guaranteed sorted. */
+  /**
+   * Sorts n values per column; only positions lo..hi-1 of the result are guaranteed sorted. The
+   * network runs in WebAssembly SIMD (network-wasm.ts) where it can, else in JS; `o.simd: false`
+   * forces JS (tests compare the two).
+   */
   constructor(
     readonly n: number,
     private readonly lo = 0,
     private readonly hi = n,
+    o: { simd?: boolean } = {},
   ) {
     if (n <= NETWORK_MAX) {
       const full = sortingNetwork(n);
       this.net = lo === 0 && hi === n ? full : pruneNetwork(full, n, lo, hi);
     }
+    const kernel =
+      this.net !== undefined && this.net.length > 0 && o.simd !== false
+        ? networkKernel(this.net, n, COLUMN_BLOCK)
+        : null;
+    if (kernel) this.kernel = kernel;
     for (let i = 0; i < n; i++) {
-      const buf = new ArrayBuffer(COLUMN_BLOCK * 4);
-      this.keys.push(new Int32Array(buf));
-      this.values.push(new Float32Array(buf));
+      const keys = kernel ? kernel.rows[i]! : new Int32Array(COLUMN_BLOCK);
+      this.keys.push(keys);
+      this.values.push(new Float32Array(keys.buffer, keys.byteOffset, COLUMN_BLOCK));
     }
     this.column = new Int32Array(n);
   }
@@ -57,7 +70,8 @@ export class ColumnSorter {
     for (let start = 0; start < length; start += COLUMN_BLOCK) {
       const len = Math.min(COLUMN_BLOCK, length - start);
       for (let i = 0; i < this.n; i++) toKeys(bits[i]!, start, len, this.keys[i]!);
-      if (this.net) this.applyNetwork(this.net);
+      if (this.kernel) this.kernel.apply();
+      else if (this.net) this.applyNetwork(this.net);
       else this.eachColumn(len);
       for (let k = this.lo; k < this.hi; k++) fromKeys(this.keys[k]!);
       visit(this.values, start, len);

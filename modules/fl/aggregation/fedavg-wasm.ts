@@ -63,6 +63,32 @@
  *       (f64.add (f64x2.extract_lane 0 (local.get $check)) (f64x2.extract_lane 1 (local.get $check)))))
  */
 
+import {
+  BLOCK,
+  br,
+  brIf,
+  type CompiledKernel,
+  compileKernel,
+  END,
+  F64,
+  F64_ADD,
+  get,
+  I32,
+  I32_ADD,
+  I32_GE_U,
+  I32_SUB,
+  i32Const,
+  instantiate,
+  LOOP,
+  oneFunctionModule,
+  set,
+  simd,
+  tee,
+  V128,
+  v128Load,
+  v128Store,
+} from "./wasm-asm.ts";
+
 /** Bytes of each row staged at a time, all rows together (L2 is 1 MB or more on current CPUs). */
 const STAGING = 1 << 19;
 /** Coordinates per block at most: past this, more per block gains nothing. */
@@ -85,40 +111,19 @@ interface Kernel {
   ) => number;
 }
 
-/** The little of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (limits: { initial: number }) => { readonly buffer: ArrayBuffer };
-}
-
 /** The compiled module, null where it cannot be had, undefined before the first try. */
-let compiled: { wasm: WebAssemblyApi; module: object } | null | undefined;
+let compiled: CompiledKernel | null | undefined;
 let kernel: Kernel | undefined;
 
 /** A kernel with at least `bytes` of memory, or null without WebAssembly SIMD (or that memory). */
 function kernelFor(bytes: number): Kernel | null {
   if (kernel !== undefined && kernel.memory.buffer.byteLength >= bytes) return kernel;
-  if (compiled === undefined) compiled = compile();
+  if (compiled === undefined) compiled = compileKernel(moduleBytes);
   if (compiled === null) return null;
-  try {
-    const memory = new compiled.wasm.Memory({ initial: Math.ceil(bytes / 65536) });
-    const { exports } = new compiled.wasm.Instance(compiled.module, { env: { memory } });
-    kernel = { memory, sums: (exports as Pick<Kernel, "sums">).sums };
-    return kernel;
-  } catch {
-    return null; // out of memory: the JS loop needs none
-  }
-}
-
-function compile(): { wasm: WebAssemblyApi; module: object } | null {
-  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (wasm === undefined) return null;
-  try {
-    return { wasm, module: new wasm.Module(moduleBytes()) };
-  } catch {
-    return null; // no SIMD on this CPU or engine
-  }
+  const made = instantiate(compiled, bytes);
+  if (made === null) return null;
+  kernel = { memory: made.memory, sums: (made.exports as Pick<Kernel, "sums">).sums };
+  return kernel;
 }
 
 /**
@@ -162,39 +167,6 @@ export function weightedSumsWasm(
 // ---------------------------------------------------------------------------------------------
 // The module's bytes, assembled from the text above.
 
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-/** A vector: its length, then the items. */
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => vec([...s].map((ch) => [ch.charCodeAt(0)]));
-
-// Instructions.
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const i32Const = (v: number) => [0x41, ...uleb(v)]; // v < 64: the signed LEB128 is the same byte
-const I32_ADD = [0x6a];
-const I32_SUB = [0x6b];
-const I32_GE_U = [0x4f];
-const F64_ADD = [0xa0];
-const simd = (op: number, ...immediates: number[]) => [0xfd, ...uleb(op), ...immediates];
-/** memarg: alignment 2^4 = 16 bytes (a hint), offset. */
-const v128Load = (offset: number) => simd(0x00, 4, ...uleb(offset));
-const v128Store = (offset: number) => simd(0x0b, 4, ...uleb(offset));
 const V128_ZERO = simd(0x0c, ...new Array<number>(16).fill(0));
 const shuffle = (lanes: number[]) => simd(0x0d, ...lanes);
 const HIGH_HALF = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
@@ -206,12 +178,6 @@ const F64X2_PROMOTE_LOW_F32X4 = simd(0x5f);
 const F64X2_ADD = simd(0xf0);
 const F64X2_MUL = simd(0xf2);
 const F64X2_DIV = simd(0xf3);
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = [0x0b];
-const br = (depth: number) => [0x0c, depth];
-const brIf = (depth: number) => [0x0d, depth];
-
 function moduleBytes(): Uint8Array {
   // Parameters, then locals, by index.
   const [ROWS, STRIDE, N, BYTES, WEIGHTS, OUT, TOTAL] = [0, 1, 2, 3, 4, 5, 6];
@@ -314,21 +280,15 @@ function moduleBytes(): Uint8Array {
     ...get(CHECK),
     ...f64x2ExtractLane(1),
     ...F64_ADD,
-    ...END,
   ];
-  const code = [
-    ...vec([
-      [...uleb(4), I32],
-      [...uleb(8), V128],
-    ]),
-    ...body,
-  ];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [F64]]), ...vec([[F64]])]])),
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 1]])), // a memory of >= 1 page
-    ...section(3, vec([[0]])), // one function, of type 0
-    ...section(7, vec([[...name("sums"), 0x00, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ]);
+  return oneFunctionModule(
+    "sums",
+    [I32, I32, I32, I32, I32, I32, F64],
+    [F64],
+    [
+      [4, I32],
+      [8, V128],
+    ],
+    body,
+  );
 }
