@@ -208,7 +208,8 @@ const MAX_SPEC_FILE_BYTES = 4 * Number(DEFAULT_FL_PARAMS.maxModelSpecBytes);
 /** Weights of the largest model the chain accepts by default. */
 const MAX_WEIGHTS_FILE_BYTES = 4 * Number(DEFAULT_FL_PARAMS.maxParamCount);
 
-function readBinary(path: string, what: string, max: number): Uint8Array {
+/** A regular file of at most `max` bytes; a usage error naming `what` otherwise. */
+export function readBinary(path: string, what: string, max: number): Uint8Array {
   let fd: number;
   try {
     fd = openSync(path, "r");

@@ -6,9 +6,10 @@
  * against its on-chain hash, not against the sum (README, privacy mode ckks).
  */
 import { toHex } from "@cosmjs/encoding";
+import { cidOf } from "../../chain/blobs/cid.ts";
 import { sha256 } from "../../chain/crypto/hash.ts";
 import { decryptSum } from "../../modules/fl/ckks/ops.ts";
-import { ROOT_STAGE, RoundStatus } from "../../modules/fl/proto.ts";
+import { Privacy, ROOT_STAGE, RoundStatus } from "../../modules/fl/proto.ts";
 import type { CiferClient } from "../cifer-client.ts";
 import { getBlob, putBlob } from "./blobs.ts";
 import { msgPublishModel } from "./msgs.ts";
@@ -17,21 +18,31 @@ export { generateCkksKeys } from "../../modules/fl/ckks/ops.ts";
 
 export class CkksOwnerError extends Error {}
 
+/** A round's model as the owner decrypts it: FedAvg of the round's accepted updates. */
+export interface DecryptedModel {
+  weights: Float32Array;
+  /** The weights' bytes (float32 little-endian), their CID and sha256 (hex), as MsgPublishModel takes them. */
+  bytes: Uint8Array;
+  cid: string;
+  hash: string;
+}
+
 /**
- * Decrypts round `round`'s agreed sum with `secretKey`, divides it by the samples the committees
- * accepted (FedAvg), uploads the model and publishes its CID and hash. Returns the model and tx.
+ * Decrypts round `round`'s agreed sum with `secretKey` and divides it by the samples the
+ * committees accepted (FedAvg). Refuses a round that is not paid (its sum may still be disputed)
+ * or whose model is already published.
  */
-export async function publishCkksModel(o: {
-  client: CiferClient;
-  owner: string;
+export async function decryptRoundModel(o: {
+  query: CiferClient["query"];
   nodeUrl: string;
   taskId: bigint;
   round: number;
   secretKey: Uint8Array;
   signal?: AbortSignal;
-}): Promise<{ cid: string; weights: Float32Array; txHash: string }> {
-  const { task } = await o.client.query.fl.task(o.taskId);
-  const { round, stages } = await o.client.query.fl.round(o.taskId, o.round);
+}): Promise<DecryptedModel> {
+  const { task } = await o.query.fl.task(o.taskId);
+  if (task.privacy !== Privacy.Ckks) throw new CkksOwnerError(`task ${o.taskId} is not a ckks task`);
+  const { round, stages } = await o.query.fl.round(o.taskId, o.round);
   if (round.status !== RoundStatus.Paid)
     throw new CkksOwnerError(
       `round ${o.round} of task ${o.taskId} is not paid yet (its sum may still be disputed)`,
@@ -46,13 +57,27 @@ export async function publishCkksModel(o: {
   });
   const weights = await decryptSum(sum, o.secretKey, Number(accepted), Number(task.paramCount));
   const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
-  const cid = await putBlob(o.nodeUrl, bytes, o.signal ? { signal: o.signal } : {});
+  return { weights, bytes, cid: cidOf(bytes), hash: toHex(sha256(bytes)) };
+}
+
+/** decryptRoundModel, then the model's upload and MsgPublishModel. Returns the model and tx. */
+export async function publishCkksModel(o: {
+  client: CiferClient;
+  owner: string;
+  nodeUrl: string;
+  taskId: bigint;
+  round: number;
+  secretKey: Uint8Array;
+  signal?: AbortSignal;
+}): Promise<{ cid: string; weights: Float32Array; txHash: string }> {
+  const model = await decryptRoundModel({ ...o, query: o.client.query });
+  const cid = await putBlob(o.nodeUrl, model.bytes, o.signal ? { signal: o.signal } : {});
   const res = await o.client.signAndBroadcast(
     o.owner,
-    [msgPublishModel({ owner: o.owner, taskId: o.taskId, round: o.round, cid, hash: toHex(sha256(bytes)) })],
+    [msgPublishModel({ owner: o.owner, taskId: o.taskId, round: o.round, cid, hash: model.hash })],
     "auto",
   );
   if (res.code !== 0)
     throw new CkksOwnerError(`MsgPublishModel failed (code ${res.code}): ${res.rawLog ?? ""}`);
-  return { cid, weights, txHash: res.transactionHash };
+  return { cid, weights: model.weights, txHash: res.transactionHash };
 }

@@ -10,7 +10,7 @@
  * validator (which opens it with its consensus key); joining it takes the bond.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -25,8 +25,9 @@ import { type Dataset, DIGITS_PATH, loadCsvDataset, subset } from "../../client/
 import { parseModelSpec, weightsOf } from "../../client/fl/model.ts";
 import { decryptEvalSet } from "../../modules/fl/evalset/cipher.ts";
 import { evalSetContext, unwrapKey } from "../../modules/fl/evalset/key-wrap.ts";
-import { Payout, RoundStatus, Rule, TaskStatus } from "../../modules/fl/proto.ts";
-import { assertOk, runCli, startCli } from "../helpers/cli.ts";
+import { ckksBlobBytes } from "../../modules/fl/ckks/params.ts";
+import { Payout, Privacy, RoundStatus, Rule, TaskStatus } from "../../modules/fl/proto.ts";
+import { assertOk, assertOneLineError, runCli, startCli } from "../helpers/cli.ts";
 import { TestNode } from "../helpers/node-process.ts";
 
 const CMD_TIMEOUT_MS = 60_000;
@@ -402,5 +403,120 @@ describe("cifer fl against a running node", () => {
       text,
       new RegExp(`^${trainer}\\s+\\d+\\s+0\\s+0ucif \\(0 CIF\\)\\s+1000ucif \\(0\\.001 CIF\\)\\s+-$`, "m"),
     );
+  });
+
+  test("#6 ckks: keygen, create-task --privacy ckks, train uploads an encrypted update, publish-model waits for a paid round", async () => {
+    const keys = join(tmp, "ckks");
+    const made = JSON.parse(
+      assertOk(
+        await runCli(["fl", "ckks-keygen", "--out", keys, "-o", "json"], { timeoutMs: CMD_TIMEOUT_MS }),
+      ).stdout,
+    );
+    assert.equal(statSync(made.secret_key).mode & 0o777, 0o600);
+    const publicKey = new Uint8Array(readFileSync(made.public_key));
+    const res = await tx(
+      "create-task",
+      "--model",
+      modelDir,
+      "--reward",
+      "1CIF",
+      "--rounds",
+      "1",
+      "--round-blocks",
+      "200",
+      "--min-participants",
+      "1",
+      "--max-participants",
+      "2",
+      "--rule",
+      "fedavg",
+      "--privacy",
+      "ckks",
+      "--ckks-public-key",
+      made.public_key,
+      "--committee-size",
+      "1",
+      "--from",
+      "owner",
+    );
+    assert.equal(res.task_id, "4");
+    assert.equal(res.ckks_public_key_cid, made.public_key_cid);
+    const { task } = await client.query.fl.task(4n);
+    assert.equal(task.privacy, Privacy.Ckks);
+    assert.equal(task.ckksPublicKeyCid, cidOf(publicKey));
+    assert.ok(Buffer.from(await getBlob(node.url, task.ckksPublicKeyCid)).equals(Buffer.from(publicKey)));
+    assert.equal(task.updateBytes, ckksBlobBytes(task.paramCount));
+    // The trainer's CLI encrypts under the task's key: the update on chain is a CKKS blob.
+    const trainer = startCli(
+      [
+        "fl",
+        "train",
+        "--task",
+        "4",
+        "--data",
+        dataFile,
+        "--from",
+        "t2",
+        "--poll-interval",
+        "200",
+        "--node",
+        node.url,
+        ...kr,
+      ],
+      { timeoutMs: CMD_TIMEOUT_MS },
+    );
+    try {
+      let updates: Awaited<ReturnType<typeof client.query.fl.updates>>["updates"] = [];
+      for (let i = 0; i < 200 && updates.length === 0; i++) {
+        await sleep(200);
+        if (trainer.child.exitCode !== null) break;
+        updates = (await client.query.fl.updates(4n, 1)).updates;
+      }
+      assert.equal(
+        updates.length,
+        1,
+        `no update on chain; stdout: ${trainer.stdout}; stderr: ${trainer.stderr}`,
+      );
+      const blob = await getBlob(node.url, updates[0]!.cid);
+      assert.equal(BigInt(blob.length), task.updateBytes);
+      assert.equal(Buffer.from(blob.subarray(0, 8)).toString(), "CIFCKKS1");
+      trainer.child.kill("SIGINT");
+      assert.equal((await trainer.done).code, 130);
+    } finally {
+      trainer.child.kill("SIGKILL");
+    }
+    // Nothing to publish before the round is paid (the decryption itself is tested in
+    // test/integration/fl-service.test.ts); the secret key is checked before any connection.
+    const early = await run([
+      "fl",
+      "publish-model",
+      "--task",
+      "4",
+      "--round",
+      "1",
+      "--secret-key",
+      made.secret_key,
+      "--from",
+      "owner",
+      ...kr,
+      "--yes",
+    ]);
+    assertOneLineError(early, /round 1 of task 4 is not paid yet/);
+    const wrongKey = await run([
+      "fl",
+      "publish-model",
+      "--task",
+      "4",
+      "--round",
+      "1",
+      "--secret-key",
+      made.public_key,
+      "--from",
+      "owner",
+      ...kr,
+      "--yes",
+    ]);
+    assertOneLineError(wrongKey, /--secret-key .*not a CKKS secret key/, { offline: true, exitCode: 2 });
+    await tx("cancel", "--task", "4", "--from", "owner");
   });
 });

@@ -480,6 +480,8 @@ describe("--help on every fl command", { concurrency: 3 }, () => {
     ["fl", "cancel"],
     ["fl", "train"],
     ["fl", "status"],
+    ["fl", "ckks-keygen"],
+    ["fl", "publish-model"],
     ["query", "fl"],
     ...["task", "tasks", "round", "updates", "participants", "params"].map((c) => ["query", "fl", c]),
   ];
@@ -529,6 +531,55 @@ describe("argument errors before any connection", { concurrency: 3 }, () => {
   /** [name, arguments, the error, its exit code when not 2 (usage)]. */
   const cases: Array<[string, () => string[], RegExp, number?]> = [
     ["create-task: no model", () => create({}, []), /the model is missing/],
+    [
+      "create-task: --privacy ckks without a key",
+      () => create({ "--rule": "fedavg", "--privacy": "ckks" }),
+      /--privacy ckks needs --ckks-public-key/,
+    ],
+    [
+      "create-task: --privacy ckks with a robust rule",
+      () => create({ "--privacy": "ckks", "--ckks-public-key": shortEval }),
+      /its rule is fedavg, not median/,
+    ],
+    [
+      "create-task: --privacy ckks with an eval set",
+      () =>
+        create({
+          "--rule": "fedavg",
+          "--privacy": "ckks",
+          "--ckks-public-key": shortEval,
+          "--eval-data": shortEval,
+        }),
+      /takes no --eval-data/,
+    ],
+    [
+      "create-task: --ckks-public-key that is not a key",
+      () => create({ "--rule": "fedavg", "--privacy": "ckks", "--ckks-public-key": shortEval }),
+      /--ckks-public-key .*not a CKKS public key/,
+    ],
+    [
+      "create-task: --ckks-public-key without --privacy ckks",
+      () => create({ "--ckks-public-key": shortEval }),
+      /--ckks-public-key needs --privacy ckks/,
+    ],
+    [
+      "publish-model: a secret key that is not one",
+      () => [
+        "fl",
+        "publish-model",
+        "--task",
+        "1",
+        "--round",
+        "1",
+        "--secret-key",
+        shortEval,
+        "--from",
+        "owner",
+        ...kr,
+        "--yes",
+      ],
+      /--secret-key .*not a CKKS secret key/,
+    ],
     ["create-task: unknown rule", () => create({ "--rule": "avg" }), /invalid --rule "avg"/],
     [
       "create-task: krum needs more participants",

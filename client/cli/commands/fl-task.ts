@@ -4,11 +4,12 @@ import type { DeliverTxResponse } from "@cosmjs/stargate";
 import { type Command, Option } from "commander";
 import { cidOf } from "../../../chain/blobs/cid.ts";
 import { flParamsFromWire } from "../../../modules/fl/params.ts";
-import { TaskStatus } from "../../../modules/fl/proto.ts";
+import { Privacy, Rule, TaskStatus } from "../../../modules/fl/proto.ts";
 import { checkCreateTask } from "../../../modules/fl/task-spec.ts";
 import { BASE_DENOM, formatCoin } from "../../amounts.ts";
 import type { CiferClient } from "../../cifer-client.ts";
 import { putBlob } from "../../fl/blobs.ts";
+import { CKKS_PUBLIC_KEY_FILE, readCkksKeyArg } from "./fl-ckks.ts";
 import { EvaluatorError, type PreparedEvalSet, prepareEvalSet } from "../../fl/eval-set.ts";
 import { joinBondOf, joinBondShortfall } from "../../fl/join-bond.ts";
 import {
@@ -52,6 +53,8 @@ type CreateTaskFlags = TxFlags & {
   evaluators?: string;
   payout?: string;
   joinBond?: string;
+  privacy: string;
+  ckksPublicKey?: string;
 };
 
 const taskOption = () =>
@@ -131,6 +134,18 @@ export function registerFlTaskCommands(fl: Command): void {
     .option(
       "--join-bond <amount>",
       "deposit each trainer makes to join, e.g. 1CIF or 1000ucif; returned at the end unless its contribution was zero",
+    )
+    .addOption(
+      new Option(
+        "--privacy <mode>",
+        "plain, or ckks: trainers encrypt their updates under --ckks-public-key, the committee sums ciphertexts, you decrypt each round's sum and publish it ('cifer fl publish-model'); rule fedavg only",
+      )
+        .choices(["plain", "ckks"])
+        .default("plain"),
+    )
+    .option(
+      "--ckks-public-key <file>",
+      `with --privacy ckks: your public key (${CKKS_PUBLIC_KEY_FILE} from 'cifer fl ckks-keygen'), uploaded with the task`,
     );
   withTxOptions(create, { from: true });
   withExamples(create, [
@@ -139,6 +154,7 @@ export function registerFlTaskCommands(fl: Command): void {
     "cifer fl create-task --model ./m --reward 10CIF --rounds 2 --round-blocks 20 --min-participants 4 --max-participants 8 --rule trimmed_mean --beta 0.2 --committee-size 3 --from owner",
     "cifer fl create-task --model ./m --reward 100CIF --rounds 5 --round-blocks 30 --min-participants 3 --max-participants 10 --rule trust --eval-data ./eval.csv --payout contribution --join-bond 1CIF --committee-size 3 --from owner",
     "cifer fl create-task --model ./m --reward 10CIF --rounds 2 --round-blocks 30 --min-participants 2 --max-participants 5 --rule median --eval-data ./eval.csv --evaluators cifvaloper1...,cifvaloper1... --committee-size 2 --from owner",
+    `cifer fl create-task --model ./m --reward 10CIF --rounds 3 --round-blocks 30 --min-participants 3 --max-participants 10 --rule fedavg --privacy ckks --ckks-public-key ./ckks-keys/${CKKS_PUBLIC_KEY_FILE} --committee-size 3 --from owner`,
   ]);
   create.action(async (opts: CreateTaskFlags) => {
     const model = readModelArgs(opts);
@@ -158,8 +174,28 @@ export function registerFlTaskCommands(fl: Command): void {
         `--subgroup-size ${subgroupSize} is below --min-participants ${minParticipants} (0 = one group)`,
       );
     const rule = parseRuleArg(opts.rule);
+    const privacy = opts.privacy === "ckks" ? Privacy.Ckks : Privacy.Plain;
+    if (privacy === Privacy.Ckks) {
+      if (opts.ckksPublicKey === undefined)
+        throw new UsageError(
+          "--privacy ckks needs --ckks-public-key <file> (make one with 'cifer fl ckks-keygen')",
+        );
+      if (rule !== Rule.FedAvg)
+        throw new UsageError(
+          `--privacy ckks sums encrypted updates, so its rule is fedavg, not ${opts.rule}: the robust rules and trust need plaintext updates`,
+        );
+      if (opts.evalData !== undefined || opts.evaluators !== undefined || opts.payout === "contribution")
+        throw new UsageError(
+          "--privacy ckks takes no --eval-data, --evaluators or --payout contribution: nobody but you can read an update",
+        );
+    } else if (opts.ckksPublicKey !== undefined)
+      throw new UsageError("--ckks-public-key needs --privacy ckks");
     const ruleParams = parseRuleParamsArgs(rule, opts, minParticipants);
     const { payout, joinBond, evalData, evaluators } = parseEvalArgs(rule, opts, model.spec);
+    const ckksKey =
+      privacy === Privacy.Ckks
+        ? await readCkksKeyArg(opts.ckksPublicKey!, "public", "--ckks-public-key")
+        : undefined;
     const prepared = prepareTx(opts, opts.from!);
     const genesisWeightsCid = cidOf(model.weights);
     const fields: MsgCreateTaskFields = {
@@ -177,6 +213,7 @@ export function registerFlTaskCommands(fl: Command): void {
       subgroupSize,
       payout,
       joinBond,
+      ...(ckksKey ? { privacy, ckksPublicKeyCid: cidOf(ckksKey) } : {}),
     };
     let evalSet: PreparedEvalSet | undefined;
     await sendTx(
@@ -198,7 +235,7 @@ export function registerFlTaskCommands(fl: Command): void {
           }
           fields.evalSet = evalSet.evalSet;
         }
-        const blobs = [model.weights, ...(evalSet ? [evalSet.blob] : [])];
+        const blobs = [model.weights, ...(evalSet ? [evalSet.blob] : []), ...(ckksKey ? [ckksKey] : [])];
         // The chain's own checks against its current params, before anything is paid or uploaded.
         try {
           checkCreateTask(fields, flParamsFromWire(await client.query.fl.params()), BASE_DENOM);
@@ -220,6 +257,12 @@ export function registerFlTaskCommands(fl: Command): void {
             ],
             ["payout", payoutName(payout)],
             ["join bond", joinBond ? formatTokens(joinBond) : "none"],
+            [
+              "privacy",
+              ckksKey
+                ? `ckks: updates encrypted under ${cidOf(ckksKey)} (uploaded once confirmed); you publish each round's model`
+                : "plain",
+            ],
             ...(evalSet
               ? ([
                   [
@@ -239,6 +282,7 @@ export function registerFlTaskCommands(fl: Command): void {
         task_id: createdTaskId(res)?.toString(),
         genesis_weights_cid: genesisWeightsCid,
         ...(evalSet ? { eval_set_cid: evalSet.evalSet.cid } : {}),
+        ...(ckksKey ? { ckks_public_key_cid: cidOf(ckksKey) } : {}),
       }),
     );
   });

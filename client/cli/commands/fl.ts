@@ -1,6 +1,7 @@
 /** `cifer fl ...`: federated learning for model owners (init-model, create-task, cancel) and trainers (join, train, status). */
 import type { Command } from "commander";
 import { withExamples } from "../options.ts";
+import { registerFlCkksCommands } from "./fl-ckks.ts";
 import { registerFlModelCommands } from "./fl-model.ts";
 import { registerFlStatusCommand } from "./fl-status.ts";
 import { registerFlTaskCommands } from "./fl-task.ts";
@@ -22,4 +23,5 @@ export function registerFlCommands(program: Command): void {
   registerFlTaskCommands(fl);
   registerFlTrainCommand(fl);
   registerFlStatusCommand(fl);
+  registerFlCkksCommands(fl);
 }

@@ -26,6 +26,25 @@ export async function generateCkksKeys(): Promise<{ publicKey: Uint8Array; secre
 }
 
 /**
+ * Throws INVALID_KEY unless `bytes` load as a `kind` key under this chain's CKKS parameters (a
+ * task's public key before it is published, an owner's secret key before it decrypts).
+ */
+export async function checkCkksKey(kind: "public" | "secret", bytes: Uint8Array): Promise<void> {
+  const { seal, context } = await loadSeal();
+  await scoped((keep) => {
+    try {
+      if (kind === "public") keep(seal.PublicKey()).loadArray(context, bytes);
+      else keep(seal.SecretKey()).loadArray(context, bytes);
+    } catch (e) {
+      throw new CkksError(
+        CkksErrorCode.INVALID_KEY,
+        `not a CKKS ${kind} key of this chain's parameters: ${(e as Error).message}`,
+      );
+    }
+  });
+}
+
+/**
  * A trainer's encrypted update: weights x samples (so that the committee's plain sum divided by the
  * accepted samples is FedAvg), 4096 values per ciphertext, under the owner's public key.
  */
