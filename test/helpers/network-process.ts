@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { homePaths } from "../../chain/node/home.ts";
 import type { JsonObject } from "../../chain/types/json.ts";
 import { createNetwork } from "../../testnet/network.ts";
-import { freePort, TestNode } from "./node-process.ts";
+import { freePort, portFree, TestNode } from "./node-process.ts";
 
 /**
  * A local network of real node processes built exactly as `pnpm testnet` builds it (one genesis,
@@ -25,7 +25,7 @@ export class TestNetwork {
     // createNetwork spaces ports 10 apart from a base; probe a base whose ports are all free.
     let basePort = 0;
     for (let attempt = 0; attempt < 20 && basePort === 0; attempt++) {
-      const candidate = 20_000 + ((await freePort()) % 20_000);
+      const candidate = await freePort();
       basePort = candidate;
       for (let i = 0; i < validators + (more.fullNodes ?? 0); i++) {
         if (!(await portFree(candidate + 10 * i)) || !(await portFree(candidate - 1 + 10 * i))) basePort = 0;
@@ -64,13 +64,4 @@ export class TestNetwork {
     await Promise.all(this.nodes.map((n) => n.stop(10_000)));
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-async function portFree(port: number): Promise<boolean> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
 }

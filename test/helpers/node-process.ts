@@ -8,16 +8,29 @@ import { homePaths } from "../../chain/node/home.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether a server can listen on `port` of `host` right now. */
+export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port nothing listens on now, for a server that starts later (a node process, a switch whose
+ * peers must know its port first). Taken below Linux's ephemeral range (32768 and up): a port the
+ * OS hands out for port 0 is soon reused as the source port of some outgoing connection (test files
+ * run in parallel and poll RPCs), and the later listen fails with EADDRINUSE (seen in CI). Random
+ * in [20000, 32000), checked by binding it.
+ */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await portFree(port, host)) return port;
+  }
+  throw new Error("no free port in [20000, 32000) after 100 tries");
 }
 
 export interface TestNodeOptions {

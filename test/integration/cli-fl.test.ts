@@ -74,6 +74,42 @@ describe("cifer fl against a running node", () => {
   const feeOf = async (hash: string) => BigInt((await json("query", "tx", hash)).fee.amount[0].amount);
   const balance = async (address: string) => BigInt((await client.getBalance(address, "ucif")).amount);
 
+  /** `cifer fl train` on a task, polling every 200 ms, until it is stopped. */
+  const startTrainer = (task: string, from: string) =>
+    startCli(
+      [
+        "fl",
+        "train",
+        "--task",
+        task,
+        "--data",
+        dataFile,
+        "--from",
+        from,
+        "--poll-interval",
+        "200",
+        "--node",
+        node.url,
+        ...kr,
+      ],
+      { timeoutMs: CMD_TIMEOUT_MS },
+    );
+  /** Round 1's updates of the task once the trainer's is on chain (at most 40 s). */
+  const firstUpdates = async (trainer: ReturnType<typeof startCli>, taskId: bigint) => {
+    let updates: Awaited<ReturnType<typeof client.query.fl.updates>>["updates"] = [];
+    for (let i = 0; i < 200 && updates.length === 0; i++) {
+      await sleep(200);
+      if (trainer.child.exitCode !== null) break;
+      updates = (await client.query.fl.updates(taskId, 1)).updates;
+    }
+    assert.equal(
+      updates.length,
+      1,
+      `no update on chain; stdout: ${trainer.stdout}; stderr: ${trainer.stderr}`,
+    );
+    return updates;
+  };
+
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), "cifer-cli-fl-"));
     kr = ["--keyring-backend", "test", "--keyring-dir", join(tmp, "keyring")];
@@ -213,36 +249,9 @@ describe("cifer fl against a running node", () => {
   });
 
   test("train: the first update is on chain, its blob is the trained model; Ctrl-C stops cleanly", async () => {
-    const trainer = startCli(
-      [
-        "fl",
-        "train",
-        "--task",
-        "1",
-        "--data",
-        dataFile,
-        "--from",
-        "t1",
-        "--poll-interval",
-        "200",
-        "--node",
-        node.url,
-        ...kr,
-      ],
-      { timeoutMs: CMD_TIMEOUT_MS },
-    );
+    const trainer = startTrainer("1", "t1");
     try {
-      let updates: Awaited<ReturnType<typeof client.query.fl.updates>>["updates"] = [];
-      for (let i = 0; i < 200 && updates.length === 0; i++) {
-        await sleep(200);
-        if (trainer.child.exitCode !== null) break;
-        updates = (await client.query.fl.updates(1n, 1)).updates;
-      }
-      assert.equal(
-        updates.length,
-        1,
-        `no update on chain; stdout: ${trainer.stdout}; stderr: ${trainer.stderr}`,
-      );
+      const updates = await firstUpdates(trainer, 1n);
       const u = updates[0]!;
       assert.equal(u.participant, devs[1]!.address);
       assert.equal(u.samples, BigInt(ROWS));
@@ -447,36 +456,9 @@ describe("cifer fl against a running node", () => {
     assert.ok(Buffer.from(await getBlob(node.url, task.ckksPublicKeyCid)).equals(Buffer.from(publicKey)));
     assert.equal(task.updateBytes, ckksBlobBytes(task.paramCount));
     // The trainer's CLI encrypts under the task's key: the update on chain is a CKKS blob.
-    const trainer = startCli(
-      [
-        "fl",
-        "train",
-        "--task",
-        "4",
-        "--data",
-        dataFile,
-        "--from",
-        "t2",
-        "--poll-interval",
-        "200",
-        "--node",
-        node.url,
-        ...kr,
-      ],
-      { timeoutMs: CMD_TIMEOUT_MS },
-    );
+    const trainer = startTrainer("4", "t2");
     try {
-      let updates: Awaited<ReturnType<typeof client.query.fl.updates>>["updates"] = [];
-      for (let i = 0; i < 200 && updates.length === 0; i++) {
-        await sleep(200);
-        if (trainer.child.exitCode !== null) break;
-        updates = (await client.query.fl.updates(4n, 1)).updates;
-      }
-      assert.equal(
-        updates.length,
-        1,
-        `no update on chain; stdout: ${trainer.stdout}; stderr: ${trainer.stderr}`,
-      );
+      const updates = await firstUpdates(trainer, 4n);
       const blob = await getBlob(node.url, updates[0]!.cid);
       assert.equal(BigInt(blob.length), task.updateBytes);
       assert.equal(Buffer.from(blob.subarray(0, 8)).toString(), "CIFCKKS1");

@@ -6,13 +6,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { toAddress } from "../../chain/crypto/address.ts";
 import { DEV_MNEMONIC, devAccounts } from "../../chain/wiring/genesis.ts";
 import { assertOk, assertOneLineError, CLI, type CliRun, ROOT, runCli } from "../helpers/cli.ts";
+import { freePort } from "../helpers/node-process.ts";
 
 const CMD_TIMEOUT_MS = 90_000;
 const READY_TIMEOUT_MS = 60_000;
@@ -20,18 +20,6 @@ const STOP_TIMEOUT_MS = 15_000;
 
 const run = (args: string[], input = ""): Promise<CliRun> =>
   runCli(args, { input, timeoutMs: CMD_TIMEOUT_MS });
-
-/** A port nothing listens on right now (the OS picks it). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen({ port: 0, host, exclusive: true }, () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 describe("cifer CLI against a running node", () => {
   let tmp: string;

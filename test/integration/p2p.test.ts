@@ -10,6 +10,7 @@ import { P2PError, P2PErrorCode, type P2PLogger, isP2PError } from "../../chain/
 import { P2P_PROTOCOL_VERSION, encodeNodeInfo } from "../../chain/p2p/node-info.ts";
 import { type SecretConnection, secretHandshake } from "../../chain/p2p/secret-connection.ts";
 import { type PeerInfo, Switch, type SwitchOptions } from "../../chain/p2p/switch.ts";
+import { freePort } from "../helpers/node-process.ts";
 
 const CHAIN = "cifer-p2p-test";
 
@@ -342,14 +343,6 @@ test("a second connection from a connected node id is refused; simultaneous dial
   await assert.rejects(a.sw.dial(b.addr));
   assert.ok(connected(a, b));
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const at = (key: Ed25519Key, port: number) => `${nodeIdOf(key.pubkey)}@127.0.0.1:${port}`;
 
