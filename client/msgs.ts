@@ -7,10 +7,10 @@
 import type { Coin, EncodeObject } from "@cosmjs/proto-signing";
 import type {
   MsgBeginRedelegateEncodeObject,
-  MsgSendEncodeObject,
   MsgCreateValidatorEncodeObject,
   MsgDelegateEncodeObject,
   MsgEditValidatorEncodeObject,
+  MsgSendEncodeObject,
   MsgUndelegateEncodeObject,
   MsgWithdrawDelegatorRewardEncodeObject,
 } from "@cosmjs/stargate";

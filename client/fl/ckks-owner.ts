@@ -6,7 +6,7 @@
  * against its on-chain hash, not against the sum (README, privacy mode ckks).
  */
 import { toHex } from "@cosmjs/encoding";
-import { cidOf } from "../../chain/blobs/cid.ts";
+import { cidFromDigest } from "../../chain/blobs/cid.ts";
 import { sha256 } from "../../chain/crypto/hash.ts";
 import { decryptSum } from "../../modules/fl/ckks/ops.ts";
 import { Privacy, ROOT_STAGE, RoundStatus } from "../../modules/fl/proto.ts";
@@ -29,11 +29,12 @@ export interface DecryptedModel {
 
 /**
  * Decrypts round `round`'s agreed sum with `secretKey` and divides it by the samples the
- * committees accepted (FedAvg). Refuses a round that is not paid (its sum may still be disputed)
- * or whose model is already published.
+ * committees accepted (FedAvg). Refuses a task `owner` does not own, a round that is not paid (its
+ * sum may still be disputed) or whose model is already published.
  */
 export async function decryptRoundModel(o: {
   query: CiferClient["query"];
+  owner: string;
   nodeUrl: string;
   taskId: bigint;
   round: number;
@@ -42,6 +43,8 @@ export async function decryptRoundModel(o: {
 }): Promise<DecryptedModel> {
   const { task } = await o.query.fl.task(o.taskId);
   if (task.privacy !== Privacy.Ckks) throw new CkksOwnerError(`task ${o.taskId} is not a ckks task`);
+  if (task.owner !== o.owner)
+    throw new CkksOwnerError(`${o.owner} is not the owner of task ${o.taskId} (${task.owner} is)`);
   const { round, stages } = await o.query.fl.round(o.taskId, o.round);
   if (round.status !== RoundStatus.Paid)
     throw new CkksOwnerError(
@@ -57,7 +60,8 @@ export async function decryptRoundModel(o: {
   });
   const weights = await decryptSum(sum, o.secretKey, Number(accepted), Number(task.paramCount));
   const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
-  return { weights, bytes, cid: cidOf(bytes), hash: toHex(sha256(bytes)) };
+  const digest = sha256(bytes);
+  return { weights, bytes, cid: cidFromDigest(digest), hash: toHex(digest) };
 }
 
 /** decryptRoundModel, then the model's upload and MsgPublishModel. Returns the model and tx. */

@@ -30,13 +30,18 @@ import { scoreCommitment } from "../../modules/fl/score-commit.ts";
 import { AppHarness } from "../helpers/app-harness.ts";
 import {
   accountOfValoper,
+  anyOf,
   attr,
+  blob,
+  createTaskMsg,
   emaStep,
   eventsOf,
+  FL_ACCOUNT,
+  FlDriver,
   flCode,
+  MODEL_BYTES,
   reputationOf as reputationOfIn,
 } from "../helpers/fl.ts";
-import { anyOf, blob, createTaskMsg, FL_ACCOUNT, FlDriver, MODEL_BYTES } from "../helpers/fl.ts";
 import { msgMultiSend } from "../helpers/msgs.ts";
 import { randomKey, type TestKey } from "../helpers/signer.ts";
 import { CIF, StakingDriver, valoperOf } from "../helpers/staking.ts";

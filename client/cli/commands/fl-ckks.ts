@@ -111,15 +111,11 @@ export function registerFlCkksCommands(fl: Command): void {
       prepared,
       opts,
       async (client) => {
-        const { task } = await client.query.fl.task(taskId);
-        if (task.owner !== prepared.key.address)
-          throw new CliError(
-            `${prepared.key.name} (${prepared.key.address}) is not the owner of task ${taskId} (${task.owner} is)`,
-          );
         const { CkksOwnerError, decryptRoundModel } = await import("../../fl/ckks-owner.ts");
         try {
           model = await decryptRoundModel({
             query: client.query,
+            owner: prepared.key.address,
             nodeUrl: prepared.url,
             taskId,
             round,

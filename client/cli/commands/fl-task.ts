@@ -9,7 +9,6 @@ import { checkCreateTask } from "../../../modules/fl/task-spec.ts";
 import { BASE_DENOM, formatCoin } from "../../amounts.ts";
 import type { CiferClient } from "../../cifer-client.ts";
 import { putBlob } from "../../fl/blobs.ts";
-import { CKKS_PUBLIC_KEY_FILE, readCkksKeyArg } from "./fl-ckks.ts";
 import { EvaluatorError, type PreparedEvalSet, prepareEvalSet } from "../../fl/eval-set.ts";
 import { joinBondOf, joinBondShortfall } from "../../fl/join-bond.ts";
 import {
@@ -33,6 +32,7 @@ import { formatTokens } from "../format.ts";
 import { parseBondAmountArg, parseIntArg, withExamples } from "../options.ts";
 import { allPages } from "../query-common.ts";
 import { prepareTx, sendTx, type TxFlags, withTxOptions } from "../tx-send.ts";
+import { CKKS_PUBLIC_KEY_FILE, readCkksKeyArg } from "./fl-ckks.ts";
 
 type CreateTaskFlags = TxFlags & {
   model?: string;
@@ -196,6 +196,7 @@ export function registerFlTaskCommands(fl: Command): void {
       privacy === Privacy.Ckks
         ? await readCkksKeyArg(opts.ckksPublicKey!, "public", "--ckks-public-key")
         : undefined;
+    const ckksKeyCid = ckksKey ? cidOf(ckksKey) : undefined;
     const prepared = prepareTx(opts, opts.from!);
     const genesisWeightsCid = cidOf(model.weights);
     const fields: MsgCreateTaskFields = {
@@ -213,7 +214,7 @@ export function registerFlTaskCommands(fl: Command): void {
       subgroupSize,
       payout,
       joinBond,
-      ...(ckksKey ? { privacy, ckksPublicKeyCid: cidOf(ckksKey) } : {}),
+      ...(ckksKeyCid ? { privacy, ckksPublicKeyCid: ckksKeyCid } : {}),
     };
     let evalSet: PreparedEvalSet | undefined;
     await sendTx(
@@ -259,8 +260,8 @@ export function registerFlTaskCommands(fl: Command): void {
             ["join bond", joinBond ? formatTokens(joinBond) : "none"],
             [
               "privacy",
-              ckksKey
-                ? `ckks: updates encrypted under ${cidOf(ckksKey)} (uploaded once confirmed); you publish each round's model`
+              ckksKeyCid
+                ? `ckks: updates encrypted under ${ckksKeyCid} (uploaded once confirmed); you publish each round's model`
                 : "plain",
             ],
             ...(evalSet
@@ -282,7 +283,7 @@ export function registerFlTaskCommands(fl: Command): void {
         task_id: createdTaskId(res)?.toString(),
         genesis_weights_cid: genesisWeightsCid,
         ...(evalSet ? { eval_set_cid: evalSet.evalSet.cid } : {}),
-        ...(ckksKey ? { ckks_public_key_cid: cidOf(ckksKey) } : {}),
+        ...(ckksKeyCid ? { ckks_public_key_cid: ckksKeyCid } : {}),
       }),
     );
   });

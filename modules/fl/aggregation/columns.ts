@@ -26,7 +26,6 @@ export class ColumnSorter {
   private readonly column: Int32Array;
   private readonly kernel: NetworkKernel | undefined;
 
-  /** Sorts n values per column; only positions lo..hi-1 of the result are guaranteed sorted. */
   /**
    * Sorts n values per column; only positions lo..hi-1 of the result are guaranteed sorted. The
    * network runs in WebAssembly SIMD (network-wasm.ts) where it can, else in JS; `o.simd: false`
@@ -44,9 +43,9 @@ export class ColumnSorter {
     }
     const kernel =
       this.net !== undefined && this.net.length > 0 && o.simd !== false
-        ? networkKernel(this.net, n, COLUMN_BLOCK)
-        : null;
-    if (kernel) this.kernel = kernel;
+        ? (networkKernel(this.net, n, COLUMN_BLOCK) ?? undefined)
+        : undefined;
+    this.kernel = kernel;
     for (let i = 0; i < n; i++) {
       const keys = kernel ? kernel.rows[i]! : new Int32Array(COLUMN_BLOCK);
       this.keys.push(keys);
