@@ -17,7 +17,7 @@ import { cidOf } from "../../chain/blobs/cid.ts";
 import { encryptEvalSet, MAX_EVAL_SET_BYTES } from "../../modules/fl/evalset/cipher.ts";
 import { evalSetContext, wrapKey } from "../../modules/fl/evalset/key-wrap.ts";
 import type { EvalSet } from "../../modules/fl/proto.ts";
-import { MAX_EVAL_RECORDS, MIN_EVAL_RECORDS } from "../../modules/fl/task-spec.ts";
+import { MAX_EVAL_RECORDS, MIN_EVAL_RECORDS } from "../../modules/fl/evalset/check.ts";
 import { consensusPubKey } from "../../modules/staking/validator.ts";
 import { csvRows, csvTextOf, type Dataset, DatasetError, parseCsvDataset, readCsvText } from "./dataset.ts";
 

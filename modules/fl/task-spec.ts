@@ -3,12 +3,10 @@ import { parseCid } from "./cid.ts";
 import { FlCode, flError } from "./errors.ts";
 import { parseModelSpec, updateBytesOf } from "./model-spec.ts";
 import type { FlParams } from "./params.ts";
-import { parseAddress } from "../../chain/crypto/address.ts";
-import { KEY_WRAP_BYTES } from "./evalset/key-wrap.ts";
+import { checkEvalSetShape } from "./evalset/check.ts";
 import { ckksBlobBytes } from "./ckks/params.ts";
 import { type EvalSet, type MsgCreateTask, Payout, Privacy, RULE_NAMES, Rule } from "./proto.ts";
 import { checkRule } from "./rules.ts";
-import { VALOPER_PREFIX } from "../staking/store.ts";
 
 /** What MsgCreateTask derives once its parameters are known to be possible. */
 export interface CheckedTask {
@@ -19,11 +17,6 @@ export interface CheckedTask {
   /** The eval set with its wraps sorted by validator, or undefined. */
   evalSet: EvalSet | undefined;
 }
-
-/** The fewest records an eval set may have: each round's half splits into validation and test. */
-export const MIN_EVAL_RECORDS = 4;
-/** The most: the records are indexed by uint32, and a committee member holds them in memory. */
-export const MAX_EVAL_RECORDS = 10_000_000;
 
 /**
  * Every check of a new task against the module's params, before anything is written or escrowed: a
@@ -124,37 +117,11 @@ function checkEvalSet(m: MsgCreateTask, p: FlParams): EvalSet | undefined {
       throw flError(FlCode.InvalidEvalSet, `${needs} needs an eval set (the committee evaluates on it)`);
     return undefined;
   }
-  const cid = parseCid(e.cid);
-  if ("error" in cid) throw flError(FlCode.InvalidEvalSet, `eval set: ${cid.error}`);
-  if (e.records < MIN_EVAL_RECORDS || e.records > MAX_EVAL_RECORDS)
-    throw flError(
-      FlCode.InvalidEvalSet,
-      `eval set records must be within [${MIN_EVAL_RECORDS}, ${MAX_EVAL_RECORDS}], got ${e.records}`,
-    );
-  if (e.wraps.length === 0)
-    throw flError(FlCode.InvalidEvalSet, "the eval set's key is wrapped for no validator");
-  if (e.wraps.length > p.maxKeyWraps)
-    throw flError(FlCode.InvalidEvalSet, `${e.wraps.length} key wraps, the limit is ${p.maxKeyWraps}`);
-  const seen = new Set<string>();
-  for (const w of e.wraps) {
-    try {
-      parseAddress(w.validator, VALOPER_PREFIX);
-    } catch (err) {
-      throw flError(FlCode.InvalidEvalSet, `key wrap validator: ${(err as Error).message}`);
-    }
-    if (seen.has(w.validator))
-      throw flError(FlCode.InvalidEvalSet, `the key is wrapped twice for ${w.validator}`);
-    seen.add(w.validator);
-    if (w.wrap.length !== KEY_WRAP_BYTES)
-      throw flError(
-        FlCode.InvalidEvalSet,
-        `the key wrap for ${w.validator} is ${w.wrap.length} bytes, not ${KEY_WRAP_BYTES}`,
-      );
+  try {
+    return checkEvalSetShape(e, p.maxKeyWraps);
+  } catch (err) {
+    throw flError(FlCode.InvalidEvalSet, (err as Error).message);
   }
-  const wraps = [...e.wraps].sort((a, b) =>
-    a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0,
-  );
-  return { cid: e.cid, records: e.records, wraps };
 }
 
 /**
