@@ -1,5 +1,5 @@
-import { SdkCode, sdkError } from "../../chain/app/errors.ts";
 import type { MsgDef } from "../../chain/app/module.ts";
+import { checkAccountAddress, msgDef } from "../../chain/app/msg-def.ts";
 import { parseAddress } from "../../chain/crypto/address.ts";
 import { submitAggregate } from "./aggregate.ts";
 import { HASH_RE, parseCid } from "./cid.ts";
@@ -9,7 +9,6 @@ import { publishModel } from "./publish.ts";
 import { FlCode, flError } from "./errors.ts";
 import type { FlKeeper } from "./keeper.ts";
 import {
-  encode,
   type FlCodec,
   MsgCancelTask,
   MsgCancelTaskResponse,
@@ -31,15 +30,7 @@ import {
   MsgSubmitUpdateResponse,
 } from "./proto.ts";
 
-/** An account address field: empty or malformed is InvalidAddress, as the SDK's ValidateBasic says. */
-function address(a: string, what: string): void {
-  if (a === "") throw sdkError(SdkCode.InvalidAddress, `${what} address is empty`);
-  try {
-    parseAddress(a);
-  } catch (e) {
-    throw sdkError(SdkCode.InvalidAddress, `invalid ${what} address: ${(e as Error).message}`);
-  }
-}
+const address = checkAccountAddress;
 
 function cid(c: string, what: string): string {
   const parsed = parseCid(c);
@@ -64,25 +55,7 @@ const MAX_SCORES = 10_000;
 /** Most participants one report may exclude: far above any task's, well below what a tx can carry. */
 const MAX_EXCLUDED = 10_000;
 
-function def<T>(
-  c: FlCodec<T>,
-  res: FlCodec<never>,
-  signer: (m: T) => string,
-  validateBasic: (m: T) => void,
-  handle: (ctx: Parameters<MsgDef<T>["handle"]>[0], m: T) => Promise<unknown>,
-  response: (out: unknown) => unknown = () => ({}),
-): MsgDef<T> {
-  return {
-    typeUrl: c.typeUrl,
-    decode: (b) => c.decode(b),
-    signers: (m) => [signer(m)],
-    validateBasic,
-    async handle(ctx, m) {
-      const out = await handle(ctx, m);
-      return { typeUrl: res.typeUrl, value: encode(res, response(out) as never) };
-    },
-  };
-}
+const def = msgDef;
 
 /** The Msg service of cifer.fl.v1. Stateless checks here; the rest (params, state) in the keeper. */
 export function flMsgs(k: FlKeeper): MsgDef<never>[] {
