@@ -14,6 +14,9 @@ import { DistributionModule } from "../../modules/distribution/module.ts";
 import { DISTRIBUTION_MODULE } from "../../modules/distribution/params.ts";
 import { FlModule } from "../../modules/fl/module.ts";
 import { FL_MODULE } from "../../modules/fl/params.ts";
+import { currentEligible } from "../../modules/fl/committee.ts";
+import { MarketModule } from "../../modules/market/module.ts";
+import { MARKET_MODULE } from "../../modules/market/params.ts";
 import { slash } from "../../modules/staking/slash.ts";
 import { DENOM, MODULE_ACCOUNTS, TOTAL_SUPPLY_UCIF } from "./genesis.ts";
 
@@ -37,6 +40,7 @@ export function createApp(o: AppWiringOptions): App {
       NOT_BONDED_POOL,
       DISTRIBUTION_MODULE,
       FL_MODULE,
+      MARKET_MODULE,
       ...MODULE_ACCOUNTS.map((m) => m.name),
     ].map(moduleAddress),
     listAccounts: (ctx) => auth.addresses(ctx),
@@ -87,6 +91,20 @@ export function createApp(o: AppWiringOptions): App {
     reputation.keeper,
     distribution.keeper,
   );
+  // market reads fl's task records (model provenance) and draws escrow committees as fl does.
+  const market = new MarketModule(
+    bank.keeper,
+    distribution.keeper,
+    {
+      task: (ctx, id) => fl.keeper.store.task(ctx, id),
+      modelSpec: (ctx, id) => fl.keeper.store.modelSpec(ctx, id),
+      round: (ctx, id, round) => fl.keeper.store.round(ctx, id, round),
+      participants: (ctx, id) => fl.keeper.store.participants(ctx, id),
+      eligibleValidators: (ctx) => currentEligible(ctx, fl.keeper.staking, fl.keeper.reputation),
+      maxParamCount: async (ctx) => (await fl.keeper.params(ctx)).maxParamCount,
+    },
+    async (ctx) => (await staking.keeper.params(ctx)).bondDenom,
+  );
   // genutil last: its genesis transactions run once every other module's genesis is in place.
   return new App({
     chainId: o.chainId,
@@ -101,6 +119,7 @@ export function createApp(o: AppWiringOptions): App {
       new SlashingModule(staking.keeper),
       // After slashing: a validator jailed in this BeginBlock is not drawn into a committee.
       fl,
+      market,
       new GenutilModule(),
     ],
     ante,

@@ -15,12 +15,13 @@ import {
   DISTRIBUTION_MODULE,
 } from "../../modules/distribution/params.ts";
 import { DEFAULT_FL_PARAMS, FL_MODULE, flParamsToJson } from "../../modules/fl/params.ts";
+import { DEFAULT_MARKET_PARAMS, MARKET_MODULE, marketParamsToJson } from "../../modules/market/params.ts";
 
 /**
  * Module accounts that start empty: staking's pools, distribution's (rewards, community pool) and
  * fl's (reward pools in escrow, dispute deposits).
  */
-const EMPTY_MODULE_ACCOUNTS = [BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION_MODULE, FL_MODULE];
+const EMPTY_MODULE_ACCOUNTS = [BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION_MODULE, FL_MODULE, MARKET_MODULE];
 
 export const DEFAULT_CHAIN_ID = "cifer-local-1";
 export const DENOM = "ucif";
@@ -270,6 +271,7 @@ export function buildGenesis(o: {
         },
       },
       fl: { params: flParamsToJson(DEFAULT_FL_PARAMS), tasks: [] },
+      market: { params: marketParamsToJson(DEFAULT_MARKET_PARAMS) },
       ...o.appState,
     },
   };
