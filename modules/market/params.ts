@@ -54,7 +54,7 @@ export const DEFAULT_MARKET_PARAMS: MarketParams = {
   // Evaluating one model on a test set is seconds of CPU; each phase gets about a minute.
   escrowCommitBlocks: 60n,
   escrowRevealBlocks: 30n,
-  minEscrowBlocks: 20n,
+  minEscrowBlocks: 100n,
   maxEscrowBlocks: 100_000n,
   // 1 CIF: a review that raters find unhelpful costs its author this.
   reviewDeposit: 1_000_000n,
