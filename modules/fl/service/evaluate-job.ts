@@ -89,3 +89,54 @@ export async function runEvaluation(req: EvaluateRequest): Promise<EvaluateOutco
     backend,
   };
 }
+
+/** One model's accuracy on every record of a CSV (a market escrow's test set), for the worker. */
+export interface AccuracyRequest {
+  kind: "accuracy";
+  /** The model's spec (TensorFlow.js JSON with userDefinedMetadata.cifer, as a task's). */
+  modelSpec: string;
+  /** Its weights: float32 little-endian in the spec's weight order. */
+  weights: Uint8Array;
+  /** The decrypted test set. */
+  csv: string;
+}
+
+export interface AccuracyOutcome {
+  /** floor(share classified correctly x 1e6), in [0, 1e6]; 0 when the model is unusable. */
+  accuracyPpm: number;
+  /** Records evaluated (every record of the CSV). */
+  records: number;
+  /** Why the model could not be run on the test set (bad spec or weights, a label it has no class for). */
+  invalid?: string;
+  backend: string;
+}
+
+/**
+ * A model's accuracy on a whole test set (issue #7's accuracy-threshold purchase): the test set
+ * that cannot be parsed fails the job (EVALUATION); a model that cannot be run on it (a spec
+ * without training settings, weights of another size or not finite, a topology TensorFlow.js
+ * refuses, labels beyond its classes) scores 0, as every honest member finds alike. CPU-bound:
+ * runs in the evaluation worker (evaluator.ts).
+ */
+export async function runAccuracy(req: AccuracyRequest): Promise<AccuracyOutcome> {
+  const { tf, backend } = await initTf();
+  let data: ReturnType<typeof parseCsvDataset>;
+  try {
+    data = parseCsvDataset(req.csv, "test set");
+  } catch (e) {
+    throw new FlServiceError(FlServiceErrorCode.EVALUATION, (e as Error).message);
+  }
+  try {
+    const share = await accuracy(tf, parseModelSpec(req.modelSpec), req.weights, data);
+    return { accuracyPpm: ppm(share), records: data.count, backend };
+  } catch (e) {
+    return { accuracyPpm: 0, records: data.count, invalid: (e as Error).message, backend };
+  }
+}
+
+/** What the evaluation worker runs: a stage's scores, or one model's accuracy. */
+export function runEvaluateJob(
+  req: EvaluateRequest | AccuracyRequest,
+): Promise<EvaluateOutcome | AccuracyOutcome> {
+  return "kind" in req ? runAccuracy(req) : runEvaluation(req);
+}

@@ -1,4 +1,11 @@
-import { type EvaluateOutcome, type EvaluateRequest, runEvaluation } from "./evaluate-job.ts";
+import {
+  type AccuracyOutcome,
+  type AccuracyRequest,
+  type EvaluateOutcome,
+  type EvaluateRequest,
+  runAccuracy,
+  runEvaluation,
+} from "./evaluate-job.ts";
 import { WorkerJobs } from "./worker-jobs.ts";
 
 /**
@@ -9,5 +16,15 @@ import { WorkerJobs } from "./worker-jobs.ts";
 export class Evaluator extends WorkerJobs<EvaluateRequest, EvaluateOutcome> {
   constructor(o: { inline?: boolean } = {}) {
     super({ worker: "evaluate-worker", what: "evaluation", run: runEvaluation, inline: o.inline });
+  }
+}
+
+/**
+ * One model's accuracy on a test set (the market's escrow evaluations), in an evaluation worker of
+ * its own (the same worker module): the market service's jobs do not queue behind fl's stages.
+ */
+export class AccuracyEvaluator extends WorkerJobs<AccuracyRequest, AccuracyOutcome> {
+  constructor(o: { inline?: boolean } = {}) {
+    super({ worker: "evaluate-worker", what: "accuracy evaluation", run: runAccuracy, inline: o.inline });
   }
 }
