@@ -39,6 +39,7 @@ import { type CometClient, connectComet, type HttpEndpoint } from "@cosmjs/tende
 import { DEFAULT_GAS_PRICE } from "./amounts.ts";
 import { msgSend } from "./msgs.ts";
 import { type FlExtension, setupFlExtension } from "./fl/query.ts";
+import { type MarketExtension, setupMarketExtension } from "./market/query.ts";
 import { createCiferRegistry } from "./registry.ts";
 import { type ReputationExtension, setupReputationExtension } from "./reputation.ts";
 
@@ -67,7 +68,7 @@ export interface ChainStatus {
 /** CosmJS's slashing query extension (its type is not exported by @cosmjs/stargate's index). */
 export type SlashingExtension = ReturnType<typeof setupSlashingExtension>;
 
-/** CosmJS's own query extensions (the wire paths wallets use) plus Cifer's reputation and fl queries. */
+/** CosmJS's own query extensions (the wire paths wallets use) plus Cifer's reputation, fl and market queries. */
 export type CiferQueryClient = QueryClient &
   AuthExtension &
   BankExtension &
@@ -76,7 +77,8 @@ export type CiferQueryClient = QueryClient &
   SlashingExtension &
   TxExtension &
   ReputationExtension &
-  FlExtension;
+  FlExtension &
+  MarketExtension;
 
 export class ReadOnlyClientError extends Error {
   override name = "ReadOnlyClientError";
@@ -161,7 +163,7 @@ export class CiferClient extends SigningStargateClient {
 
   /**
    * The protobuf query client: CosmJS's auth, bank, staking, distribution, slashing and tx extensions
-   * and the cifer reputation and fl extensions, over this client's CometBFT connection.
+   * and the cifer reputation, fl and market extensions, over this client's CometBFT connection.
    */
   get query(): CiferQueryClient {
     this.extendedQuery ??= QueryClient.withExtensions(
@@ -174,6 +176,7 @@ export class CiferClient extends SigningStargateClient {
       setupTxExtension,
       setupReputationExtension,
       setupFlExtension,
+      setupMarketExtension,
     );
     return this.extendedQuery;
   }

@@ -56,6 +56,39 @@ export {
 export { joinBondOf, joinBondShortfall } from "./fl/join-bond.ts";
 export { createdTaskId, msgCancelTask, msgCreateTask, msgJoinTask, msgSubmitUpdate } from "./fl/msgs.ts";
 export {
+  type GrantsFilter,
+  MarketAssetKind,
+  type MarketAccess,
+  MarketCurveKind,
+  MarketEscrowStatus,
+  type MarketExtension,
+  type MarketPrice,
+  setupMarketExtension,
+} from "./market/query.ts";
+export {
+  boughtAccess,
+  createdAssetId,
+  createdReviewId,
+  msgBuyAccess,
+  msgCommitEscrowScore,
+  msgCreatePortfolio,
+  msgDelistAsset,
+  msgListAsset,
+  msgMintData,
+  msgMintModel,
+  msgOpenEscrow,
+  msgRateReview,
+  msgRevealEscrowScore,
+  msgReview,
+  msgSettleEscrow,
+  msgTransferAsset,
+  msgUpdateDisclosure,
+  openedEscrowId,
+  settledEscrow,
+} from "./market/msgs.ts";
+export { type TaskModel, type TaskRecordQueries, taskModelOf, taskRecordOf } from "./market/provenance.ts";
+export { type AccessQueries, adr36SignDoc, verifyAccess, verifyAdr36Signature } from "./market/access.ts";
+export {
   BASE_DENOM,
   DEFAULT_GAS_PRICE,
   DISPLAY_DECIMALS,

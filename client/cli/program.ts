@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerFlCommands } from "./commands/fl.ts";
 import { registerKeysCommands } from "./commands/keys.ts";
+import { registerMarketCommands } from "./commands/market.ts";
 import { registerNodeCommands } from "./commands/node.ts";
 import { registerQueryCommands } from "./commands/query.ts";
 import { registerStatusCommand } from "./commands/status.ts";
@@ -21,7 +22,9 @@ function hint(message: string): string {
 export function buildProgram(): Command {
   const program = new Command("cifer");
   program
-    .description("Cifer chain command line: keys, transactions, queries, federated learning and nodes")
+    .description(
+      "Cifer chain command line: keys, transactions, queries, federated learning, the data and model market, and nodes",
+    )
     .version(CLI_VERSION, "-v, --version", "print the version")
     .option("--debug", "print stack traces of errors (also CIFER_DEBUG=1)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -37,6 +40,7 @@ export function buildProgram(): Command {
     "cifer query bank balances cif1...",
     "cifer tx bank send alice cif1... 1.5CIF",
     "cifer fl train --task 1 --data ./my-data.csv --from trainer1",
+    "cifer market buy 1 --max-price 2CIF --from bob",
     "cifer status",
     "cifer node init --home ./mynode --moniker mynode && cifer node start --home ./mynode",
   ]);
@@ -48,6 +52,7 @@ export function buildProgram(): Command {
   registerTxCommands(program);
   registerQueryCommands(program);
   registerFlCommands(program);
+  registerMarketCommands(program);
   registerStatusCommand(program);
   registerNodeCommands(program);
   return program;

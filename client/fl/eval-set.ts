@@ -44,7 +44,10 @@ export interface EvalSetQueries {
 export interface PrepareEvalSetOptions {
   query: EvalSetQueries;
   chainId: string;
-  /** The task owner's address (cif1...): the wraps are bound to it. */
+  /**
+   * The set's owner (cif1...): the task owner, or a market escrow's buyer (`cifer market escrow
+   * open`). The wraps are bound to it: evaluators unwrap with evalSetContext(chainId, owner, cid).
+   */
   owner: string;
   data: EvalDataSource | EvalData;
   /** Operator addresses (cifvaloper1...) that may evaluate; by default every bonded validator. */

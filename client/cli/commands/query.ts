@@ -15,6 +15,7 @@ import {
 import { type QueryFlags, withQueryOptions } from "../query-common.ts";
 import { registerDistributionQueryCommands } from "./query-distribution.ts";
 import { registerFlQueryCommands } from "./query-fl.ts";
+import { registerMarketQueryCommands } from "./query-market.ts";
 import { registerReputationQueryCommands } from "./query-reputation.ts";
 import { registerSlashingQueryCommands } from "./query-slashing.ts";
 import { registerStakingQueryCommands } from "./query-staking.ts";
@@ -31,6 +32,7 @@ export function registerQueryCommands(program: Command): void {
     "cifer query distribution rewards cif1...",
     "cifer query reputation validators",
     "cifer query fl tasks",
+    "cifer query market assets",
   ]);
 
   const bank = query.command("bank").description("bank module queries");
@@ -142,4 +144,5 @@ export function registerQueryCommands(program: Command): void {
   registerSlashingQueryCommands(query);
   registerReputationQueryCommands(query);
   registerFlQueryCommands(query);
+  registerMarketQueryCommands(query);
 }
