@@ -105,6 +105,8 @@ export interface FlDemoResult {
   rounds: DemoRound[];
   trainers: DemoTrainer[];
   task: Task;
+  /** The trainers' local data (trainer i trained on parts[i]) and the held-out rows. */
+  datasets: { parts: Dataset[]; test: Dataset };
 }
 
 const DEFAULTS = {
@@ -356,6 +358,7 @@ export async function runFlDemo(opts: FlDemoOptions): Promise<FlDemoResult> {
       rounds,
       trainers,
       task,
+      datasets: { parts, test },
     };
   } finally {
     for (const c of clients) c.disconnect();

@@ -13,6 +13,7 @@ import { Command, CommanderError, Option } from "commander";
 import { formatCif } from "../client/amounts.ts";
 import { DEFAULT_CHAIN_ID, DEV_MNEMONIC, devAccounts } from "../chain/wiring/genesis.ts";
 import { type FlDemoResult, runFlDemo } from "./fl-demo.ts";
+import { runMarketDemo } from "./market-demo.ts";
 import { watchLauncher } from "./launcher-watch.ts";
 import { assertPortFree, waitForHeight } from "./net.ts";
 import { createNetwork, portsOf } from "./network.ts";
@@ -286,6 +287,29 @@ function attackerSummary(r: FlDemoResult): string {
 }
 
 /**
+ * The marketplace demo (testnet/market-demo.ts) on the FL demo's finished task: the trainers' data,
+ * a portfolio, sales, the task's model, escrows judged by the validators, a review.
+ */
+async function runMarketPart(
+  rpcUrls: string[],
+  fl: FlDemoResult,
+  signal: AbortSignal,
+  node: string,
+): Promise<void> {
+  const w = (s: string) => process.stdout.write(`[market demo] ${s}\n`);
+  try {
+    const r = await runMarketDemo({ rpcUrls, taskId: fl.taskId, datasets: fl.datasets, signal, log: w });
+    w(
+      `done: portfolio sold at ${r.sales.map((s) => `${Number(s.price) / 1e6}`).join(" then ")} CIF, escrow ${r.passed.escrow.id} paid, escrow ${r.failed.escrow.id} refunded`,
+    );
+    w(`see it on chain: pnpm cifer query market assets${node}; pnpm cifer query market escrows${node}`);
+  } catch (e) {
+    if (signal.aborted) return;
+    w(`failed: ${(e as Error).message.replace(/\s*\n\s*/g, " ")} (the network keeps running)`);
+  }
+}
+
+/**
  * The federated-learning demo (testnet/fl-demo.ts) on the running network. Its failure is reported
  * and leaves the network running: the network is what the user came for.
  */
@@ -298,9 +322,9 @@ async function runDemo(rpcUrls: string[], signal: AbortSignal): Promise<void> {
     w(
       `done: held-out accuracy ${(100 * r.initialAccuracy).toFixed(1)}% (genesis weights) -> ${first ? (100 * first.accuracy).toFixed(1) : "?"}% (round 1) -> ${last ? (100 * last.accuracy).toFixed(1) : "?"}% (round ${r.rounds.length}), with one of ${r.trainers.length} trainers sending sign-flipped updates; ${attackerSummary(r)}`,
     );
-    w(
-      `see it on chain: pnpm cifer fl status --task ${r.taskId}${rpcUrls[0] === "http://127.0.0.1:26657" ? "" : ` --node ${rpcUrls[0]}`}`,
-    );
+    const node = rpcUrls[0] === "http://127.0.0.1:26657" ? "" : ` --node ${rpcUrls[0]}`;
+    w(`see it on chain: pnpm cifer fl status --task ${r.taskId}${node}`);
+    await runMarketPart(rpcUrls, r, signal, node);
   } catch (e) {
     if (signal.aborted) return;
     w(`failed: ${(e as Error).message.replace(/\s*\n\s*/g, " ")} (the network keeps running)`);

@@ -17,12 +17,23 @@
  * 8.4% and 9.5% with plain FedAvg under the same attack: the x10 flipped step outweighs the three
  * honest ones. So 60% cannot be met by a run in which the attacker's update got through, and leaves
  * room for training on another machine or backend (round 1 alone ranged 52-76%).
+ *
+ * Then issue #7's acceptance run on the same network and its finished task, through the client
+ * (testnet/market-demo.ts, which `pnpm testnet` runs too): two trainers' datasets minted as $Data, a
+ * $Portfolio of them bought twice on a linear curve (5 then 6 CIF) with grants verified by one
+ * query, the task's model minted as a $Model with its provenance, an accuracy-threshold purchase of
+ * the portfolio that the validators' committee passes (paid 7 CIF, the curve moves) and one of the
+ * model that fails (refunded), a review and its rating; every payment checked to the last ucif
+ * from the balances and the fees of every tx.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { StargateClient } from "@cosmjs/stargate";
 import { devAccounts } from "../../chain/wiring/genesis.ts";
 import { type FlDemoResult, runFlDemo } from "../../testnet/fl-demo.ts";
+import { demoAccounts, type MarketDemoResult, runMarketDemo } from "../../testnet/market-demo.ts";
+import { CiferClient } from "../../client/cifer-client.ts";
+import { EscrowStatus } from "../../modules/market/proto.ts";
 import { RoundStatus, StageStatus, TaskStatus } from "../../modules/fl/proto.ts";
 import { TestNetwork } from "../helpers/network-process.ts";
 import { ucifBalance, ucifFee } from "../helpers/ucif.ts";
@@ -147,5 +158,89 @@ describe("FL acceptance: 4 validators, 4 trainers (one sign-flips x10), 3 rounds
       assert.equal(t.txHashes.length, 1 + ROUNDS, "one join and one update per round");
       assert.equal(await balance(t.address), before_.get(t.address)! + perTrainer.get(t.address)! - fees);
     }
+  });
+
+  // ---- the marketplace (issue #7) -------------------------------------------------------------
+
+  let market: MarketDemoResult;
+  const marketBefore = new Map<string, bigint>();
+  const fees = async (address: string) => {
+    let sum = 0n;
+    for (const h of market.txs.get(address) ?? []) sum += await feeOf(h);
+    return sum;
+  };
+
+  test("marketplace: $Data, a $Portfolio, sales, a $Model from the task, escrows, reviews", async (t) => {
+    const marketLog: string[] = [];
+    for (const a of Object.values(await demoAccounts())) marketBefore.set(a, await balance(a));
+    market = await runMarketDemo({
+      rpcUrls: net.nodes.map((n) => n.url),
+      taskId: demo.taskId,
+      datasets: demo.datasets,
+      timeoutMs: 240_000,
+      log: (line) => marketLog.push(line),
+    });
+    for (const line of marketLog) t.diagnostic(line);
+  });
+
+  test("marketplace: the second sale costs more, grants verify, the model's provenance is the task's", async () => {
+    const r = market;
+    assert.deepEqual(
+      r.sales.map((s) => s.price),
+      [5_000_000n, 6_000_000n],
+      "P(s) = 1 CIF x s + 5 CIF for s = 0, 1",
+    );
+    assert.deepEqual(r.access, { buyers: [true, true], stranger: false });
+    const c = await CiferClient.connect(net.nodes[0]!.url);
+    try {
+      const minted = await c.query.market.modelOfTask(demo.taskId);
+      assert.equal(minted?.id, r.model);
+      const prov = minted!.model!.provenance!;
+      assert.equal(prov.rounds, ROUNDS);
+      assert.deepEqual(
+        prov.globalModelHashes,
+        demo.rounds.map((x) => x.record.aggregateHash),
+      );
+      assert.deepEqual(prov.contributors, demo.trainers.map((x) => x.address).sort());
+      assert.equal(minted!.model!.modelCid, demo.task.globalModelCid);
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  test("marketplace: the escrow the committee passes pays 7 CIF and moves the curve; the failing one refunds", () => {
+    const { passed, failed } = market;
+    assert.equal(passed.escrow.status, EscrowStatus.Released);
+    assert.equal(passed.escrow.committee.length, 3);
+    assert.ok(3 * passed.escrow.reveals.length > 2 * passed.escrow.committee.length);
+    assert.ok(passed.escrow.medianAccuracyPpm >= 300_000, `median ${passed.escrow.medianAccuracyPpm}`);
+    assert.deepEqual([passed.priceBefore, passed.priceAfter], [7_000_000n, 8_000_000n]);
+    assert.equal(passed.escrow.paid, "7000000");
+    assert.equal(passed.escrow.refunded, "1000000", "the max price was the price + 1 CIF");
+    assert.equal(failed.escrow.status, EscrowStatus.Refunded);
+    assert.ok(failed.escrow.medianAccuracyPpm < 990_000);
+    assert.equal(failed.escrow.paid, "0");
+    assert.equal(BigInt(failed.escrow.refunded), failed.priceBefore + 1_000_000n);
+    assert.equal(failed.priceAfter, failed.priceBefore, "a refund does not move the curve");
+    assert.equal(market.review.helpful, 1);
+  });
+
+  test("marketplace: every payment adds up to the last ucif", async () => {
+    const a = market.accounts;
+    const delta = async (who: string) => (await balance(who)) - marketBefore.get(who)! + (await fees(who));
+    // Three sales of the portfolio at 5, 6, 7 CIF: fee 2.5% (125000, 150000, 175000) to the community
+    // pool; the curator 10% of the rest (487500, 585000, 682500); the owners 60/40 of what is left
+    // (4387500 -> 2632500 + 1755000; 5265000 -> 3159000 + 2106000; 6142500 -> 3685500 + 2457000).
+    // Use bonuses from the community allocation, capped by each sale's fee, owners first: alice
+    // 100000 each time; bob 25000, 50000, 75000 (what the fee leaves); carol nothing left.
+    assert.equal(await delta(a.alice), 2_632_500n + 3_159_000n + 3_685_500n + 300_000n);
+    assert.equal(await delta(a.bob), 1_755_000n + 2_106_000n + 2_457_000n + 150_000n);
+    assert.equal(await delta(a.carol), 487_500n + 585_000n + 682_500n);
+    // The buyers: 100 CIF from the owner; xavier paid 5 CIF and a 1 CIF review deposit (held until
+    // the review matures); yvonne 6 CIF, and got her whole failed escrow back; zed 7 CIF.
+    assert.equal(await delta(a.xavier), 100_000_000n - 5_000_000n - 1_000_000n);
+    assert.equal(await delta(a.yvonne), 100_000_000n - 6_000_000n);
+    assert.equal(await delta(a.zed), -7_000_000n);
+    assert.equal(await delta(a.owner), -200_000_000n);
   });
 });
