@@ -83,7 +83,7 @@ function parseArgs(argv: string[]): Options {
     .addOption(
       new Option(
         "--no-demo",
-        "do not run the federated-learning demo (a task on the digits dataset with 4 trainers, one of them an attacker, trained and aggregated on this network once it is up)",
+        "do not run the demo (a federated-learning task on the digits dataset with 4 trainers, one of them an attacker, trained and aggregated on this network once it is up; then the marketplace on its data and model)",
       ),
     )
     .helpOption("-h, --help", "show this help")
@@ -272,7 +272,7 @@ async function printSummary(o: {
   w();
   w(
     o.demo
-      ? "The federated-learning demo starts now (--no-demo skips it); the network keeps running after it."
+      ? "The federated-learning and marketplace demo starts now (--no-demo skips it); the network keeps running after it."
       : "Ctrl-C stops the network (its data is kept; --reset starts over).",
   );
 }

@@ -33,6 +33,7 @@ function newAsset(ctx: Context, id: bigint, kind: AssetKind, owner: string): Ass
     model: undefined,
     listing: undefined,
     uses: 0n,
+    earned: "0",
   };
 }
 

@@ -132,6 +132,8 @@ export interface Asset {
   model: ModelBody | undefined;
   listing: Listing | undefined;
   uses: bigint;
+  /** ucif its owners earned from sales (see types.proto). */
+  earned: string;
 }
 
 export interface Grant {

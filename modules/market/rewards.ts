@@ -2,8 +2,9 @@ import type { Context } from "../../chain/app/context.ts";
 import { event } from "../../chain/app/events.ts";
 import type { MarketKeeper } from "./keeper.ts";
 
-// Base rewards of $Data holders (issue #7): every reward_epoch_blocks, each $Data asset whose sales
-// reached reward_min_revenue earns its owner data_base_reward from the community allocation; when
+// Base rewards of $Data holders (issue #7): every reward_epoch_blocks, each $Data asset whose owners
+// earned at least reward_min_revenue from its sales (directly or in portfolios) earns its owner
+// data_base_reward from the community allocation; when
 // there are more such assets than max_epoch_rewards covers, each earns an equal share of the cap
 // (rounded down). Payment stops when the allocation is spent.
 

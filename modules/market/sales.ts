@@ -3,7 +3,7 @@ import { event } from "../../chain/app/events.ts";
 import { checkCurve, priceAt } from "./curve.ts";
 import { MarketCode, marketError } from "./errors.ts";
 import { amount, type MarketKeeper } from "./keeper.ts";
-import type { MarketParams } from "./params.ts";
+import { type MarketParams, PPM } from "./params.ts";
 import { type Asset, AssetKind, type Grant } from "./proto.ts";
 import { type Payee, type Seller, splitSale } from "./split.ts";
 
@@ -82,15 +82,25 @@ export async function sell(
   k.store.setGrant(ctx, grant);
   listing.sales += 1n;
   listing.revenue = (amount(listing.revenue) + price).toString();
+  const paid = (role: Payee["role"]) =>
+    payees.filter((x) => x.role === role).reduce((t, x) => t + x.amount, 0n);
+  const earn = (asset: Asset, value: bigint) => {
+    asset.earned = (amount(asset.earned) + value).toString();
+    if (asset.kind === AssetKind.Data && amount(asset.earned) >= p.rewardMinRevenue)
+      k.store.markRewardable(ctx, asset.id);
+  };
   a.uses += 1n;
-  if (a.kind === AssetKind.Data && amount(listing.revenue) >= p.rewardMinRevenue)
-    k.store.markRewardable(ctx, a.id);
+  if (a.kind === AssetKind.Portfolio) {
+    earn(a, paid("curator"));
+    // Each item's share of the owners' part, rounded down (the dust went to one owner).
+    const owners = paid("owner");
+    for (const [i, d] of data.entries()) {
+      d.uses += 1n;
+      earn(d, (owners * BigInt(a.portfolio!.items[i]!.weightPpm)) / PPM);
+      k.store.setAsset(ctx, d);
+    }
+  } else earn(a, paid("owner"));
   k.store.setAsset(ctx, a);
-  for (const d of data) {
-    if (d.id === a.id) continue;
-    d.uses += 1n;
-    k.store.setAsset(ctx, d);
-  }
   const bonuses = await useBonuses(ctx, k, p, a, data, payees);
   ctx.events.emit(
     event("market_access_bought", [

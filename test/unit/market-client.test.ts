@@ -207,6 +207,7 @@ const ASSET = AssetCodec.fromPartial({
   owner: OWNER,
   creator: OWNER,
   uses: 2n,
+  earned: "0",
 });
 
 describe("the market query extension", () => {

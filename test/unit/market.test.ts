@@ -602,7 +602,13 @@ test("reviews: users only, once each, rated by other users; the deposit returns 
 });
 
 test("base rewards: each $Data whose sales reached the minimum earns per epoch from the community allocation", async () => {
-  // d1 sold 20000 (>= 10000): rewardable; d2 sold 1000 in all: not.
+  // What the owners earned: d1 from the portfolio's two sales (60% of 8775 and of 9653: 5265 + 5791)
+  // and its escrow sale (19500): rewardable (>= 10000); d2 (40%: 3510 + 3861, and two direct sales
+  // of 500 paying 488 each) 8347: not.
+  assert.deepEqual(
+    [(await asset(d1)).earned, (await asset(d2)).earned, (await asset(portfolio)).earned],
+    ["30556", "8347", (975 + 1072).toString()],
+  );
   const next = (h.height / REWARD_EPOCH + 1n) * REWARD_EPOCH;
   while (h.height < next - 1n) await h.block([]);
   const a0 = await net(alice);
