@@ -311,6 +311,7 @@ describe("market output (in process)", () => {
         revenue: "1530",
       },
       uses: 3n,
+      earned: "0",
     } satisfies Asset;
     assert.deepEqual(assetRow(portfolio), ["4", "portfolio", ACCOUNT, "linear", "3", "3", "1:0.25 2:0.75"]);
     assert.deepEqual(
@@ -385,6 +386,17 @@ describe("argument errors before any connection (in process)", () => {
   const shortCsv = file("short.csv", "1,2,3,0\n4,5,6,1\n");
   const spec = file("spec.json", MODEL_SPEC);
   const notJson = file("spec.txt", "not json");
+  /** Weights of MODEL_SPEC (8 float32 = 32 bytes) with `values` in place of the first ones. */
+  const weightsFile = (name: string, count: number, values: number[] = []) => {
+    const w = new Float32Array(count).fill(0.5);
+    w.set(values);
+    const path = join(tmp, name);
+    writeFileSync(path, new Uint8Array(w.buffer));
+    return path;
+  };
+  const goodWeights = weightsFile("weights.bin", 8);
+  const nanWeights = weightsFile("nan.bin", 8, [0.1, 0.2, 0.3, 0.4, 0.5, Number.NaN]);
+  const infWeights = weightsFile("inf.bin", 8, [Number.NEGATIVE_INFINITY]);
   before(async () => {
     mkdirSync(join(tmp, "keyring"), { recursive: true, mode: 0o700 });
     await new Keyring({ dir: join(tmp, "keyring"), backend: "test" }).add("t", { mnemonic: DEV_MNEMONIC });
@@ -468,7 +480,57 @@ describe("argument errors before any connection (in process)", () => {
     [
       "mint-model: --task and --cid",
       tx("mint-model", "--task", "1", "--cid", CID),
-      /give either --task or --cid with --spec, not both/,
+      /give either --task or --cid \/ --weights with --spec, not both/,
+    ],
+    [
+      "mint-model: --task and --weights",
+      tx("mint-model", "--task", "1", "--weights", goodWeights),
+      /give either --task or --cid \/ --weights with --spec, not both/,
+    ],
+    [
+      "mint-model: --weights and --cid",
+      tx("mint-model", "--weights", goodWeights, "--cid", CID, "--spec", spec),
+      /give either --weights FILE \(uploaded here, minted by its CID\) or --cid CID \(weights already stored\), not both/,
+    ],
+    [
+      "mint-model: --weights without --spec",
+      tx("mint-model", "--weights", goodWeights),
+      /--weights needs --spec FILE/,
+    ],
+    [
+      "mint-model: --weights with --hash",
+      tx("mint-model", "--weights", goodWeights, "--hash", HASH_OF_ABC, "--spec", spec),
+      /--hash is computed here from --weights: give it only with --cid/,
+    ],
+    [
+      "mint-model: weights one float32 short of the spec",
+      tx("mint-model", "--weights", weightsFile("short.bin", 7), "--spec", spec),
+      /^--weights \S*short\.bin has 28 bytes, but the --spec model needs exactly 32 \(8 float32 parameters x 4 bytes\)$/,
+    ],
+    [
+      "mint-model: weights one float32 over the spec",
+      tx("mint-model", "--weights", weightsFile("long.bin", 9), "--spec", spec),
+      /^--weights \S*long\.bin has 36 bytes, but the --spec model needs exactly 32 /,
+    ],
+    [
+      "mint-model: a NaN in the weights",
+      tx("mint-model", "--weights", nanWeights, "--spec", spec),
+      /^--weights \S*nan\.bin: weight 5 is not finite \(NaN\)$/,
+    ],
+    [
+      "mint-model: an infinity in the weights",
+      tx("mint-model", "--weights", infWeights, "--spec", spec),
+      /^--weights \S*inf\.bin: weight 0 is not finite \(-Infinity\)$/,
+    ],
+    [
+      "mint-model: a weights file that does not exist",
+      tx("mint-model", "--weights", join(tmp, "missing.bin"), "--spec", spec),
+      /^cannot read --weights: ENOENT/,
+    ],
+    [
+      "mint-model: a weights directory",
+      tx("mint-model", "--weights", tmp, "--spec", spec),
+      /^--weights \S+ is not a regular file$/,
     ],
     ["mint-model: task 0", tx("mint-model", "--task", "0"), /invalid --task "0"/],
     ["mint-model: --cid without --spec", tx("mint-model", "--cid", CID), /--cid needs --spec FILE/],
@@ -620,6 +682,11 @@ describe("argument errors before any connection (in process)", () => {
     assert.doesNotMatch(errorMessage(r.error), /cannot reach the node/);
     assert.match(errorMessage(r.error), /no key named "nobody"/);
     assert.equal(exitCodeOf(r.error), 1);
+  });
+
+  test("mint-model --weights of the right size and finite passes every offline check", async () => {
+    const r = await cifer(tx("mint-model", "--weights", goodWeights, "--spec", spec));
+    assert.match(errorMessage(r.error), /cannot reach the node at http:\/\/127\.0\.0\.1:9/);
   });
 
   test("transfer to one's own address: refused once the key is known, before connecting", async () => {

@@ -1,6 +1,8 @@
 /** `cifer market mint-data | transfer | disclose | portfolio | mint-model`: minting and managing assets. */
+import { createHash } from "node:crypto";
 import { type Command, Option } from "commander";
 import { ChainError } from "../../../chain/app/errors.ts";
+import { cidFromDigest } from "../../../modules/fl/cid.ts";
 import { AssetKind, type Disclosure } from "../../../modules/market/proto.ts";
 import {
   createdAssetId,
@@ -10,6 +12,7 @@ import {
   msgTransferAsset,
   msgUpdateDisclosure,
 } from "../../market/msgs.ts";
+import { putBlob } from "../../fl/blobs.ts";
 import { taskModelOf } from "../../market/provenance.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { parseTaskIdArg } from "../fl-options.ts";
@@ -26,6 +29,7 @@ import {
   parseHashArg,
   parsePortfolioItemsArg,
   readSpecArg,
+  readWeightsArg,
   requiredTextArg,
 } from "./market-options.ts";
 
@@ -296,37 +300,77 @@ export function registerMarketAssetCommands(market: Command): void {
   const mintModel = market
     .command("mint-model")
     .description(
-      "mint a $Model NFT: of a finished FL task you own (its model, hashes and contributors read from the chain, which checks them), or of any model by CID",
+      "mint a $Model NFT: of a finished FL task you own (its model, hashes and contributors read from the chain, which checks them), of a model file you upload to the node's blob store (--weights), or of any model by CID",
     )
     .option("--task <id>", "a finished FL task you own: its final global model and its provenance")
-    .option("--cid <cid>", "the weights' CID (bafkrei...), without --task")
-    .option("--hash <hex>", "the weights' sha256 (default: the CID's digest; checked against it)")
-    .option("--spec <file>", "the TensorFlow.js model JSON without weights (with --cid)")
+    .option(
+      "--weights <file>",
+      "the weights to mint (float32 little-endian in the spec's weightSpecs order, e.g. weights.bin of 'cifer fl init-model'): checked against --spec, uploaded to the node's blob store once confirmed (so an escrow's committee can fetch them), minted by their CID and sha256",
+    )
+    .option(
+      "--cid <cid>",
+      "the CID (bafkrei...) of weights already in a node's blob store, instead of --weights",
+    )
+    .option("--hash <hex>", "with --cid: the weights' sha256 (default: the CID's digest; checked against it)")
+    .option(
+      "--spec <file>",
+      "the TensorFlow.js model JSON without weights (with --weights or --cid); an escrow's committee runs the model with its userDefinedMetadata.cifer settings, as 'cifer fl init-model' writes them, and scores a model without them 0",
+    )
     .option("--trained-on <ids>", "$Data or $Portfolio assets the model was trained on, comma-separated");
   withTxOptions(mintModel, { from: true });
   withExamples(mintModel, [
     "cifer market mint-model --task 1 --from owner",
     "cifer market mint-model --task 1 --trained-on 2,5 --from owner",
-    "cifer market mint-model --cid bafkrei... --spec ./model/model.json --trained-on 3 --from alice",
+    "cifer market mint-model --weights ./model/weights.bin --spec ./model/model.json --trained-on 3 --from alice",
+    "cifer market mint-model --cid bafkrei... --spec ./model/model.json --from alice",
   ]);
   mintModel.action(
     async (
-      opts: TxFlags & { task?: string; cid?: string; hash?: string; spec?: string; trainedOn?: string },
+      opts: TxFlags & {
+        task?: string;
+        weights?: string;
+        cid?: string;
+        hash?: string;
+        spec?: string;
+        trainedOn?: string;
+      },
     ) => {
       if (
         opts.task !== undefined &&
-        (opts.cid !== undefined || opts.hash !== undefined || opts.spec !== undefined)
+        (opts.cid !== undefined ||
+          opts.weights !== undefined ||
+          opts.hash !== undefined ||
+          opts.spec !== undefined)
       )
         throw new UsageError(
-          "--task takes the model, its hash and spec from the chain's record of the task: give either --task or --cid with --spec, not both",
+          "--task takes the model, its hash and spec from the chain's record of the task: give either --task or --cid / --weights with --spec, not both",
         );
-      if (opts.task === undefined && opts.cid === undefined)
+      if (opts.weights !== undefined && opts.cid !== undefined)
         throw new UsageError(
-          "give --task ID (a finished FL task's model) or --cid CID with --spec FILE (any model)",
+          "give either --weights FILE (uploaded here, minted by its CID) or --cid CID (weights already stored), not both",
+        );
+      if (opts.task === undefined && opts.cid === undefined && opts.weights === undefined)
+        throw new UsageError(
+          "give --task ID (a finished FL task's model), --weights FILE with --spec FILE (any model, uploaded to the node) or --cid CID with --spec FILE (any model)",
         );
       const trainedOn = opts.trainedOn !== undefined ? parseAssetListArg(opts.trainedOn, "--trained-on") : [];
       const taskId = opts.task !== undefined ? parseTaskIdArg(opts.task) : undefined;
       let byCid: { cid: string; hash: string; spec: string } | undefined;
+      // --weights: the bytes to upload once the user has confirmed, before signing (as create-task's
+      // genesis weights), so the chain never names a model no node holds.
+      let upload: Uint8Array | undefined;
+      if (opts.weights !== undefined) {
+        if (opts.hash !== undefined)
+          throw new UsageError("--hash is computed here from --weights: give it only with --cid");
+        if (opts.spec === undefined)
+          throw new UsageError(
+            "--weights needs --spec FILE (the TensorFlow.js model JSON the weights are of)",
+          );
+        const spec = readSpecArg(opts.spec);
+        upload = readWeightsArg(opts.weights, spec);
+        const digest = createHash("sha256").update(upload).digest();
+        byCid = { cid: cidFromDigest(digest), hash: digest.toString("hex"), spec };
+      }
       if (opts.cid !== undefined) {
         const { cid, digestHex } = parseCidArg(opts.cid, "--cid");
         const hash = opts.hash !== undefined ? parseHashArg(opts.hash) : digestHex;
@@ -352,6 +396,7 @@ export function registerMarketAssetCommands(market: Command): void {
             const p = await client.query.market.params();
             if (BigInt(Buffer.byteLength(byCid.spec, "utf8")) > p.maxModelSpecBytes)
               throw new CliError(`--spec is above the chain's limit of ${p.maxModelSpecBytes} bytes`);
+            const weights = upload;
             return {
               messages: [
                 msgMintModel({
@@ -363,10 +408,22 @@ export function registerMarketAssetCommands(market: Command): void {
                 }),
               ],
               summary: [
-                ["model", byCid.cid],
+                [
+                  "model",
+                  weights
+                    ? `${byCid.cid}: ${weights.length} bytes of ${opts.weights}, uploaded to ${prepared.url} once confirmed`
+                    : byCid.cid,
+                ],
                 ["spec", `${byCid.spec.length} bytes`],
                 ["trained on", trainedOn.length > 0 ? trainedOn.join(", ") : "not stated"],
               ],
+              ...(weights
+                ? {
+                    beforeSign: async () => {
+                      await putBlob(prepared.url, weights);
+                    },
+                  }
+                : {}),
             };
           }
           const { task } = await client.query.fl.task(taskId!);
@@ -403,7 +460,10 @@ export function registerMarketAssetCommands(market: Command): void {
             ],
           };
         },
-        (res) => ({ asset_id: createdAssetId(res)?.toString() }),
+        (res) => ({
+          asset_id: createdAssetId(res)?.toString(),
+          ...(byCid ? { model_cid: byCid.cid } : {}),
+        }),
       );
     },
   );

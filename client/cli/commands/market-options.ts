@@ -2,7 +2,7 @@
  * Arguments of the `cifer market ...` and `cifer query market ...` commands, validated before
  * anything touches the network: ids, hashes, CIDs, fractions (exact, in millionths: no floats),
  * portfolio items, curves, amounts, validators, and the files a command reads (a dataset to hash,
- * a model spec, a test set). A bad one is a UsageError with one clear line. What depends on the
+ * a model spec and its weights, a test set). A bad one is a UsageError with one clear line. What depends on the
  * chain's current parameters (text limits, curve limits, deadlines) is checked once connected, by
  * the commands themselves, before anything is signed.
  */
@@ -11,6 +11,7 @@ import { createReadStream, statSync } from "node:fs";
 import { parseCid } from "../../../chain/blobs/cid.ts";
 import { parseModelSpec as parseChainModelSpec } from "../../../modules/fl/model-spec.ts";
 import { DEFAULT_FL_PARAMS } from "../../../modules/fl/params.ts";
+import { checkedWeights, layerSizes, WeightsError } from "../../../modules/fl/weights.ts";
 import { DEFAULT_MARKET_PARAMS } from "../../../modules/market/params.ts";
 import {
   ASSET_KIND_NAMES,
@@ -24,6 +25,7 @@ import {
 import { DatasetError } from "../../fl/dataset.ts";
 import { type EvalData, loadEvalData } from "../../fl/eval-set.ts";
 import { UsageError } from "../errors.ts";
+import { readBinary } from "../fl-options.ts";
 import { fractionText } from "../market-format.ts";
 import { readSmallFile } from "../io.ts";
 import { parseBondAmountArg, parseIntArg, parseValoperArg } from "../options.ts";
@@ -293,20 +295,50 @@ export function readSpecArg(path: string, what = "--spec"): string {
   return compact;
 }
 
+/** The size of a regular file a flag names; a usage error if it is missing or not a file. */
+function fileSizeArg(path: string, what: string): number {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UsageError(`${what} ${path} is not a regular file`);
+    return st.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${what}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * --weights FILE of the model `specText` describes (as readSpecArg returns it): TensorFlow.js
+ * weightData, float32 little-endian in weightSpecs order, exactly 4 x the spec's parameters, every
+ * value finite. The same check (modules/fl/weights.ts) the node runs on an FL update and the escrow
+ * committee on a model it scores: weights that could never be evaluated are refused here, before
+ * anything is uploaded or signed. The size is compared before the file is read.
+ */
+export function readWeightsArg(path: string, specText: string, what = "--weights"): Uint8Array {
+  const sizes = layerSizes(parseChainModelSpec(specText, DEFAULT_FL_PARAMS.maxParamCount).weightSpecs);
+  const params = sizes.reduce((a, b) => a + b, 0);
+  const expected = 4 * params;
+  const size = fileSizeArg(path, what);
+  if (size !== expected)
+    throw new UsageError(
+      `${what} ${path} has ${size} bytes, but the --spec model needs exactly ${expected} (${params} float32 parameters x 4 bytes)`,
+    );
+  const bytes = readBinary(path, `${what} ${path}`, expected);
+  try {
+    checkedWeights(sizes, bytes);
+  } catch (e) {
+    if (e instanceof WeightsError) throw new UsageError(`${what} ${path}: ${e.message}`);
+    throw e;
+  }
+  return bytes;
+}
+
 /**
  * sha256 and size of a dataset file, streamed (a dataset may be far larger than memory). Nothing is
  * uploaded: only the hash goes on chain.
  */
 export async function hashFileArg(path: string, what = "--file"): Promise<{ hash: string; size: bigint }> {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new UsageError(`${what} ${path} is not a regular file`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${what}: ${(e as Error).message}`);
-  }
+  const size = fileSizeArg(path, what);
   if (size === 0) throw new UsageError(`${what} ${path} is empty`);
   const h = createHash("sha256");
   let read = 0n;
