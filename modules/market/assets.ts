@@ -164,9 +164,6 @@ export async function mintModel(ctx: Context, k: MarketKeeper, m: MsgMintModel):
         MarketCode.InvalidProvenance,
         `task ${task.id} belongs to ${task.owner}: only its owner mints its model`,
       );
-    const existing = await k.store.modelOfTask(ctx, task.id);
-    if (existing !== undefined)
-      throw marketError(MarketCode.AlreadyMinted, `the model of task ${task.id} is asset ${existing}`);
     const rounds = [];
     for (let r = 1; r <= task.rounds; r++) {
       const round = await k.fl.round(ctx, task.id, r);
@@ -177,6 +174,10 @@ export async function mintModel(ctx: Context, k: MarketKeeper, m: MsgMintModel):
       rounds,
       participants: await k.fl.participants(ctx, task.id),
     });
+    // After the provenance, so that a false claim is named as such even for a minted task.
+    const existing = await k.store.modelOfTask(ctx, task.id);
+    if (existing !== undefined)
+      throw marketError(MarketCode.AlreadyMinted, `the model of task ${task.id} is asset ${existing}`);
     const taskSpec = await k.fl.modelSpec(ctx, task.id);
     if (spec !== "" && spec !== taskSpec)
       throw marketError(MarketCode.InvalidModelSpec, `the spec differs from task ${task.id}'s`);

@@ -33,6 +33,12 @@ import { devAccounts } from "../../chain/wiring/genesis.ts";
 import { type FlDemoResult, runFlDemo } from "../../testnet/fl-demo.ts";
 import { demoAccounts, type MarketDemoResult, runMarketDemo } from "../../testnet/market-demo.ts";
 import { CiferClient } from "../../client/cifer-client.ts";
+import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
+import { makeCosmoshubPath } from "@cosmjs/stargate";
+import { DEV_MNEMONIC } from "../../chain/wiring/genesis.ts";
+import { msgMintModel, msgSettleEscrow } from "../../client/market/msgs.ts";
+import { taskModelOf } from "../../client/market/provenance.ts";
+import { MarketCode } from "../../modules/market/errors.ts";
 import { EscrowStatus } from "../../modules/market/proto.ts";
 import { RoundStatus, StageStatus, TaskStatus } from "../../modules/fl/proto.ts";
 import { TestNetwork } from "../helpers/network-process.ts";
@@ -237,10 +243,53 @@ describe("FL acceptance: 4 validators, 4 trainers (one sign-flips x10), 3 rounds
     assert.equal(await delta(a.bob), 1_755_000n + 2_106_000n + 2_457_000n + 150_000n);
     assert.equal(await delta(a.carol), 487_500n + 585_000n + 682_500n);
     // The buyers: 100 CIF from the owner; xavier paid 5 CIF and a 1 CIF review deposit (held until
-    // the review matures); yvonne 6 CIF, and got her whole failed escrow back; zed 7 CIF.
-    assert.equal(await delta(a.xavier), 100_000_000n - 5_000_000n - 1_000_000n);
+    // the review matures, 100 blocks later, then returned: it was rated helpful); yvonne 6 CIF, and got her whole failed escrow back; zed 7 CIF.
+    const held = await CiferClient.connect(net.nodes[0]!.url).then(async (c) => {
+      const r = (await c.query.market.reviews(market.portfolio)).reviews[0]!;
+      c.disconnect();
+      return r.settled ? 0n : BigInt(r.deposit);
+    });
+    assert.equal(await delta(a.xavier), 100_000_000n - 5_000_000n - held);
     assert.equal(await delta(a.yvonne), 100_000_000n - 6_000_000n);
     assert.equal(await delta(a.zed), -7_000_000n);
     assert.equal(await delta(a.owner), -200_000_000n);
+  });
+
+  test("marketplace: false provenance, a second model of the task and a second settlement are refused, nothing moves", async () => {
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, {
+      prefix: "cif",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(4)],
+    });
+    const [owner, zed] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
+    const c = await CiferClient.connectWithSigner(net.nodes[1]!.url, wallet, {
+      broadcastPollIntervalMs: 300,
+      broadcastTimeoutMs: 60_000,
+    });
+    try {
+      const fee = { amount: [{ denom: "ucif", amount: "5000" }], gas: "1000000" };
+      const tm = await taskModelOf(c.query, demo.taskId);
+      const assets = async () => (await c.query.market.assets()).assets.length;
+      const count = await assets();
+      const refused = async (signer: string, msg: EncodeObject, code: MarketCode, log: RegExp) => {
+        const before = await balance(signer);
+        const r = await c.signAndBroadcast(signer, [msg], fee);
+        assert.equal(r.code, code, r.rawLog);
+        assert.match(r.rawLog ?? "", log);
+        assert.equal(await balance(signer), before - 5000n, "only the fee is spent");
+      };
+      const swapped = { ...tm.provenance, globalModelHashes: [...tm.provenance.globalModelHashes].reverse() };
+      const mint = (provenance: typeof tm.provenance) =>
+        msgMintModel({ owner, modelCid: tm.modelCid, modelHash: tm.modelHash, provenance });
+      await refused(owner, mint(swapped), MarketCode.InvalidProvenance, /global model hashes does not match/);
+      const fewer = { ...tm.provenance, contributors: tm.provenance.contributors.slice(1) };
+      await refused(owner, mint(fewer), MarketCode.InvalidProvenance, /contributors does not match/);
+      await refused(owner, mint(tm.provenance), MarketCode.AlreadyMinted, /the model of task/);
+      assert.equal(await assets(), count, "no asset was minted");
+      const released = market.passed.escrow.id;
+      await refused(zed, msgSettleEscrow(zed, released), MarketCode.AlreadySettled, /already released/);
+      assert.equal((await c.query.market.escrow(released)).status, EscrowStatus.Released);
+    } finally {
+      c.disconnect();
+    }
   });
 });
