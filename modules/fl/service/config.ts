@@ -1,87 +1,22 @@
-import { isAbsolute, join } from "node:path";
-import { type GasPrice, parseGasPrice } from "../../../chain/types/gas-price.ts";
-import { bool, type JsonObject, obj, optional, str, uint } from "../../../chain/types/json.ts";
+import { type CommitteeServiceConfig, committeeSection } from "../../../chain/node/committee-config.ts";
 import { FlServiceError, FlServiceErrorCode } from "./errors.ts";
 
-/** The `fl` section of config.json: the committee member's aggregator service. */
-export interface FlServiceConfig {
-  /** Off: the node never aggregates (the upload check of `PUT /blobs?task=` still runs). */
-  enabled: boolean;
-  /** Absolute path of the operator's secp256k1 key file (chain/node/operator-key.ts). */
-  operatorKeyFile: string;
-  /** Gas price of the service's MsgSubmitAggregate txs. */
-  gasPrice: GasPrice;
-  /** Stages aggregated at once (fetching overlaps; aggregation runs one at a time in the worker). */
-  maxConcurrentJobs: number;
-  /** Bound on fetching one stage's blobs from peers; a blob still missing then counts as excluded. */
-  fetchTimeoutMs: number;
-}
-
-export const DEFAULT_OPERATOR_KEY_FILE = "config/operator_key.json";
-export const DEFAULT_GAS_PRICE = "0.0025ucif";
-
-/** What `cifer node init` writes (gas_price left out: it follows the node's minimum gas price). */
-export const DEFAULT_FL_SERVICE_JSON: JsonObject = {
-  enabled: true,
-  operator_key_file: DEFAULT_OPERATOR_KEY_FILE,
-  max_concurrent_jobs: 2,
-  fetch_timeout_ms: 20_000,
-};
-
-const bad = (why: string) => new FlServiceError(FlServiceErrorCode.CONFIG, `fl.${why}`);
-
-function int(v: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (v === undefined) return fallback;
-  let n: bigint;
-  try {
-    n = uint(v, name);
-  } catch {
-    throw bad(`${name}: expected an integer between ${min} and ${max}`);
-  }
-  if (n < BigInt(min) || n > BigInt(max)) throw bad(`${name}: must be between ${min} and ${max}`);
-  return Number(n);
-}
+export { DEFAULT_GAS_PRICE, DEFAULT_OPERATOR_KEY_FILE } from "../../../chain/node/committee-config.ts";
 
 /**
- * Parses the section (absent = every default). The gas price defaults to the node's own minimum
- * price in `denom` when it is positive (the price this node's mempool asks of everyone), else
- * 0.0025ucif.
+ * The `fl` section of config.json: the committee member's aggregator service. Off, the node never
+ * aggregates (the upload check of `PUT /blobs?task=` still runs); fetch_timeout_ms bounds fetching
+ * one stage's blobs from peers (a blob still missing then counts as excluded).
  */
-export function parseFlServiceConfig(
-  raw: unknown,
-  o: { home: string; minimumGasPrices: readonly GasPrice[]; denom?: string },
-): FlServiceConfig {
-  let c: JsonObject;
-  try {
-    c = obj(raw ?? {}, "fl");
-  } catch {
-    throw new FlServiceError(FlServiceErrorCode.CONFIG, "fl: expected an object");
-  }
-  const denom = o.denom ?? "ucif";
-  const nodePrice = o.minimumGasPrices.find((p) => p.denom === denom && p.numerator > 0n);
-  let gasPrice: GasPrice;
-  try {
-    gasPrice =
-      c.gas_price === undefined
-        ? (nodePrice ?? parseGasPrice(DEFAULT_GAS_PRICE))
-        : parseGasPrice(str(c.gas_price, "gas_price"));
-  } catch (e) {
-    throw bad(`gas_price: ${(e as Error).message}`);
-  }
-  let enabled: boolean;
-  let keyFile: string;
-  try {
-    enabled = optional(c.enabled, (v) => bool(v, "enabled"), true);
-    keyFile = optional(c.operator_key_file, (v) => str(v, "operator_key_file"), DEFAULT_OPERATOR_KEY_FILE);
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
-  if (keyFile.trim() === "") throw bad("operator_key_file: must not be empty");
-  return {
-    enabled,
-    operatorKeyFile: isAbsolute(keyFile) ? keyFile : join(o.home, keyFile),
-    gasPrice,
-    maxConcurrentJobs: int(c.max_concurrent_jobs, "max_concurrent_jobs", 1, 16, 2),
-    fetchTimeoutMs: int(c.fetch_timeout_ms, "fetch_timeout_ms", 100, 600_000, 20_000),
-  };
-}
+export type FlServiceConfig = CommitteeServiceConfig;
+
+const section = committeeSection({
+  section: "fl",
+  fetchTimeoutMs: 20_000,
+  error: (message) => new FlServiceError(FlServiceErrorCode.CONFIG, message),
+});
+
+/** What `cifer node init` writes (gas_price left out: it follows the node's minimum gas price). */
+export const DEFAULT_FL_SERVICE_JSON = section.json;
+/** Parses the section (chain/node/committee-config.ts); absent = every default. */
+export const parseFlServiceConfig = section.parse;

@@ -1,20 +1,8 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseAddress, toAddress } from "../../../chain/crypto/address.ts";
-import { loadOperatorKeyFile } from "../../../chain/node/operator-key.ts";
-import { ServiceAccount, ServiceTxError } from "../../../chain/node/service-account.ts";
-import type {
-  CommitNotice,
-  NodeService,
-  NodeServiceContext,
-  ServiceBlobs,
-} from "../../../chain/node/services.ts";
-import { formatGasPrice } from "../../../chain/types/gas-price.ts";
-import { SDK_CODESPACE, SdkCode } from "../../../chain/app/errors.ts";
-import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
-import { bytesEqual } from "../../../chain/crypto/hash.ts";
-import { VALOPER_PREFIX } from "../../staking/store.ts";
-import { consensusPubKey } from "../../staking/validator.ts";
+import { type CommitteeStart, CommitteeJobRunner } from "../../../chain/node/committee-runner.ts";
+import type { ServiceAccount } from "../../../chain/node/service-account.ts";
+import type { NodeService, NodeServiceContext, ServiceBlobs } from "../../../chain/node/services.ts";
+import { stakingOperators } from "../../staking/operator-check.ts";
 import { parseCid } from "../cid.ts";
 import { FL_CODESPACE, FlCode } from "../errors.ts";
 import { parseModelSpec } from "../model-spec.ts";
@@ -53,26 +41,15 @@ import { FlQueries } from "./queries.ts";
 import { rootInputs } from "./root.ts";
 import { aggregationRuleOf } from "./rule.ts";
 
-/** A full scan at least this often, besides every block with fl events (retries, missed events). */
-const RESCAN_EVERY_BLOCKS = 10n;
-/** A failed job is tried again after this many blocks, at most MAX_FAILURES times. */
-const RETRY_AFTER_BLOCKS = 5n;
-const MAX_FAILURES = 3;
-/** A report sent but still owed this many blocks later (dropped from the mempool) is sent again, once. */
-const RESEND_AFTER_BLOCKS = 20n;
-const MAX_SENDS = 2;
 /** Blob fetches of one job at once (the reactor's own bound, blobs.max_concurrent_fetches, is 4). */
 const FETCH_CONCURRENCY = 2;
 /**
  * Gas a report may need beyond its simulation, per committee member: the report that completes the
  * agreement also finalizes the stage (a reputation observation per member, possibly the next
  * stage's committee draw), which the simulation, run before the others' reports land, cannot see.
- * A report that still runs out of gas is sent again at once with twice the gas, up to MAX_GAS.
+ * A report that still runs out of gas is sent again at once with twice the gas (the runner's).
  */
 const EXTRA_GAS_PER_MEMBER = 60_000n;
-const MAX_GAS = 20_000_000n;
-/** A sent report whose tx was not seen in a block for this long is forgotten (resends cover it). */
-const TX_WATCH_BLOCKS = 100n;
 
 /** Failures that every honest member meets alike: retrying cannot change the outcome. */
 const FINAL_FAILURES = new Set<string>([
@@ -108,11 +85,32 @@ interface Snapshot {
  * deterministic), so honest reports agree. It also pins the blobs of live tasks and unpins them when
  * a task ends.
  *
- * Switched by config.json's `fl` section (config.ts); idle on nodes that do not validate, that have
- * no blob store, or that have no operator key file.
+ * Start-up, scans, concurrency, retries, resends and gas are the committee runner's
+ * (chain/node/committee-runner.ts). Switched by config.json's `fl` section (config.ts); idle on
+ * nodes that do not validate, that have no blob store, or that have no operator key file.
  */
 export class FlAggregatorService implements NodeService {
   readonly name = "fl";
+  private readonly runner = new CommitteeJobRunner({
+    section: "fl",
+    label: "fl aggregator",
+    txLabel: "fl report",
+    eventPrefix: "fl_",
+    parseConfig: parseFlServiceConfig,
+    operators: stakingOperators,
+    finalFailures: FINAL_FAILURES,
+    // Sent already (before a restart): nothing is owed.
+    refusal: (codespace, code) =>
+      codespace === FL_CODESPACE && code === FlCode.DuplicateSubmission ? "nothing-owed" : undefined,
+    // The committee agreed in an earlier tx of the block: late confirmations are not accepted.
+    lateInBlock: (codespace, code) =>
+      codespace === FL_CODESPACE && code === FlCode.NotAggregating
+        ? "fl report too late: the stage was final before it"
+        : undefined,
+    setUp: (s) => this.setUp(s),
+    scan: (height) => this.scan(height),
+    close: () => this.close(),
+  });
   private ctx!: NodeServiceContext;
   private cfg!: FlServiceConfig;
   private fl!: FlQueries;
@@ -121,175 +119,54 @@ export class FlAggregatorService implements NodeService {
   private aggregator: Aggregator | null = null;
   private scoring: ScoreWork | null = null;
   private valoper = "";
-  private unsubscribe: (() => void) | null = null;
-  private readonly abort = new AbortController();
-  private scanning: Promise<void> | null = null;
-  private rescan = false;
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly sent = new Map<string, { height: bigint; sends: number }>();
-  private readonly failed = new Map<string, { retryAt: bigint; failures: number }>();
   private readonly models = new Map<bigint, number[]>();
-  /** Reports sent and not yet seen in a block: tx hash (hex) -> job and gas limit. */
-  private readonly watched = new Map<string, { key: string; gasLimit: bigint; height: bigint }>();
-  /** Gas floors of jobs whose report ran out of gas in its block. */
-  private readonly gasFloor = new Map<string, bigint>();
-  private idle: string | null = null;
-  /** Set once the operator key is known to be this node's validator's operator. */
-  private operatorChecked = false;
 
   constructor(private readonly o: { inlineAggregation?: boolean } = {}) {}
 
-  async start(ctx: NodeServiceContext): Promise<void> {
+  start(ctx: NodeServiceContext): Promise<void> {
+    return this.runner.start(ctx);
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  private get stopped(): boolean {
+    return this.runner.stopped;
+  }
+
+  private setUp(s: CommitteeStart): void {
+    const { ctx } = s;
     this.ctx = ctx;
-    this.cfg = parseFlServiceConfig(ctx.config, {
-      home: ctx.paths.root,
-      minimumGasPrices: ctx.minimumGasPrices,
-    });
-    if (!this.cfg.enabled) {
-      ctx.log.info("fl aggregator disabled (fl.enabled = false)");
-      return;
-    }
-    if (!ctx.blobs) {
-      ctx.log.warn("fl aggregator idle: this node has no blob store (blobs.enabled = false)");
-      return;
-    }
-    if (!existsSync(this.cfg.operatorKeyFile)) {
-      ctx.log.warn("fl aggregator idle: no operator key file", { file: this.cfg.operatorKeyFile });
-      return;
-    }
-    // A key file others can read stops the node: an operator must fix it, not miss it in a log.
-    const key = loadOperatorKeyFile(this.cfg.operatorKeyFile);
-    this.blobs = ctx.blobs;
+    this.cfg = s.cfg;
+    this.blobs = s.blobs;
     this.fl = new FlQueries(ctx.query);
-    this.account = new ServiceAccount({
-      chainId: ctx.chainId,
-      key,
-      query: ctx.query,
-      broadcastTx: ctx.broadcastTx,
-      gasPrice: this.cfg.gasPrice,
-    });
-    this.valoper = toAddress(parseAddress(key.address), VALOPER_PREFIX);
+    this.account = s.account;
+    this.valoper = s.validator;
     this.aggregator = new Aggregator({ inline: this.o.inlineAggregation ?? false });
     this.scoring = new ScoreWork({
       chainId: ctx.chainId,
       validator: this.valoper,
-      operator: key.address,
+      operator: s.key.address,
       me: ctx.consensusKeyAgreement,
-      blobs: ctx.blobs,
+      blobs: s.blobs,
       fl: this.fl,
-      account: this.account,
+      account: s.account,
       evaluator: new Evaluator({ inline: this.o.inlineAggregation ?? false }),
       sheetsDir: join(ctx.paths.dataDir, "fl-scores"),
       fetchTimeoutMs: this.cfg.fetchTimeoutMs,
-      signal: this.abort.signal,
+      signal: s.signal,
       log: ctx.log,
       latestHeight: () => ctx.latestHeight(),
     });
-    this.unsubscribe = ctx.onCommit((c) => this.onCommit(c));
-    ctx.log.info("fl aggregator started", {
-      operator: key.address,
-      validator: this.valoper,
-      gas_price: formatGasPrice(this.cfg.gasPrice),
-      max_concurrent_jobs: this.cfg.maxConcurrentJobs,
-    });
-    this.requestScan();
   }
 
-  async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    this.abort.abort();
+  private async close(): Promise<void> {
     await this.aggregator?.close();
     await this.scoring?.close();
-    await Promise.allSettled([this.scanning, ...this.running.values()]);
   }
 
-  private get stopped(): boolean {
-    return this.abort.signal.aborted;
-  }
-
-  private onCommit(c: CommitNotice): void {
-    if (this.watched.size > 0) this.checkReports(c);
-    const fl = (es: { type: string }[]) => es.some((e) => e.type.startsWith("fl_"));
-    if (fl(c.events) || c.txs.some((t) => fl(t.events)) || c.height % RESCAN_EVERY_BLOCKS === 0n)
-      this.requestScan();
-  }
-
-  /** How this node's reports fared in their block: out of gas is retried at once with more gas. */
-  private checkReports(c: CommitNotice): void {
-    for (const tx of c.txs) {
-      const hex = Buffer.from(tx.hash).toString("hex").toUpperCase();
-      const w = this.watched.get(hex);
-      if (!w) continue;
-      this.watched.delete(hex);
-      if (tx.code === 0) {
-        this.ctx.log.debug("fl report included", { job: w.key, height: c.height, txhash: hex });
-        continue;
-      }
-      if (tx.codespace === FL_CODESPACE && tx.code === FlCode.NotAggregating) {
-        // The committee agreed in an earlier tx of the block: late confirmations are not accepted.
-        this.ctx.log.info("fl report too late: the stage was final before it", {
-          job: w.key,
-          height: c.height,
-        });
-        continue;
-      }
-      const outOfGas = tx.codespace === SDK_CODESPACE && tx.code === SdkCode.OutOfGas;
-      this.ctx.log.warn("fl report failed in its block", {
-        job: w.key,
-        height: c.height,
-        code: tx.code,
-        log: tx.log,
-        ...(outOfGas ? { retry_gas: (w.gasLimit * 2n).toString() } : {}),
-      });
-      if (outOfGas && w.gasLimit < MAX_GAS) {
-        this.gasFloor.set(w.key, w.gasLimit * 2n > MAX_GAS ? MAX_GAS : w.gasLimit * 2n);
-        this.sent.delete(w.key);
-        this.requestScan();
-      }
-    }
-    for (const [hex, w] of this.watched) if (w.height + TX_WATCH_BLOCKS < c.height) this.watched.delete(hex);
-  }
-
-  /** One scan at a time; a request during a scan runs one more after it. */
-  private requestScan(): void {
-    if (this.stopped) return;
-    if (this.scanning) {
-      this.rescan = true;
-      return;
-    }
-    this.scanning = this.scan()
-      .catch((e: Error) => {
-        if (!this.stopped) this.ctx.log.warn("fl scan failed", { err: e.message });
-      })
-      .finally(() => {
-        this.scanning = null;
-        if (this.rescan) {
-          this.rescan = false;
-          this.requestScan();
-        }
-      });
-  }
-
-  private setIdle(why: string | null): void {
-    if (why !== this.idle && why) this.ctx.log.info(`fl aggregator idle: ${why}`);
-    this.idle = why;
-  }
-
-  private async scan(): Promise<void> {
-    const height = this.ctx.latestHeight();
-    // Queries need a committed block; the first commit triggers a scan.
-    if (height === 0n) return;
-    if (!this.ctx.isValidator()) {
-      this.setIdle("this node is not in the validator set");
-      return;
-    }
-    const mismatch = await this.operatorMismatch();
-    if (mismatch) {
-      this.setIdle(mismatch);
-      return;
-    }
-    this.setIdle(null);
+  private async scan(height: bigint): Promise<undefined> {
     const desired = new Map<string, Set<string>>();
     for (const t of await this.fl.tasks(TaskStatus.Open))
       desired.set(taskPinHolder(t.id), taskBlobs({ task: t }));
@@ -307,109 +184,44 @@ export class FlAggregatorService implements NodeService {
     }
     await this.reconcilePins(desired);
     // Forget the bookkeeping of tasks that stopped running (bounded memory).
-    const taskOf = (key: string) => BigInt(key.slice(0, key.indexOf("/")));
-    for (const m of [this.sent, this.failed, this.gasFloor])
-      for (const k of m.keys()) if (!live.has(taskOf(k))) m.delete(k);
+    this.runner.forgetAllBut(live);
     for (const id of this.models.keys()) if (!live.has(id)) this.models.delete(id);
     this.scoring?.forget(live);
   }
 
-  /**
-   * Why the operator key cannot speak for this node (undefined when it can): its validator must
-   * exist and have this node's consensus key, or two nodes could report as one validator.
-   */
-  private async operatorMismatch(): Promise<string | undefined> {
-    if (this.operatorChecked) return undefined;
-    const r = await this.ctx.query(
-      "/cosmos.staking.v1beta1.Query/Validator",
-      QueryValidatorRequest.encode({ validatorAddr: this.valoper }).finish(),
-    );
-    if (r.code !== 0) return `the operator key's validator ${this.valoper} does not exist (${r.log})`;
-    const v = QueryValidatorResponse.decode(r.value).validator;
-    if (!v || !bytesEqual(consensusPubKey(v), this.ctx.consensusPubKey))
-      return `the operator key's validator ${this.valoper} has another consensus key than this node: fix fl.operator_key_file`;
-    this.operatorChecked = true;
-    return undefined;
-  }
-
   private consider(job: StageJob, snap: Snapshot, height: bigint): void {
-    this.track(jobKey(job), height, "fl aggregation job failed", async () => {
-      const r = await this.runJob(job, snap);
-      return {
-        txHash: r.txHash,
-        done: "fl aggregate reported",
-        fields: { cid: r.cid, excluded: r.excluded.length },
-      };
-    });
+    this.runner.offer(
+      {
+        key: jobKey(job),
+        failedLine: "fl aggregation job failed",
+        run: async (minGas) => {
+          const r = await this.runJob(job, snap, minGas);
+          return {
+            hash: r.hash,
+            gasLimit: r.gasLimit,
+            done: "fl aggregate reported",
+            fields: { cid: r.cid, excluded: r.excluded.length },
+          };
+        },
+      },
+      height,
+    );
   }
 
   /** A score commitment or reveal this validator owes (evaluated tasks). */
   private considerScores(job: ScoreJob, snap: ScoreSnapshot, height: bigint): void {
-    this.track(scoreJobKey(job), height, "fl scoring job failed", async () => ({
-      txHash: await this.scoring!.run(job, snap),
-      done: job.phase === "commit" ? "fl scores committed" : "fl scores revealed",
-      fields: {},
-    }));
-  }
-
-  /**
-   * Runs a job that ends in one tx, at most once at a time and within max_concurrent_jobs (at
-   * capacity, the scan that follows a running job's end picks it up); sends it again if it was
-   * dropped (RESEND_AFTER_BLOCKS, MAX_SENDS); retries a failure after RETRY_AFTER_BLOCKS, up to
-   * MAX_FAILURES times, except failures every honest member meets alike (FINAL_FAILURES).
-   */
-  private track(
-    key: string,
-    height: bigint,
-    failedLine: string,
-    run: () => Promise<{ txHash: Uint8Array; done: string; fields: Record<string, string | number> }>,
-  ): void {
-    if (this.running.has(key) || this.running.size >= this.cfg.maxConcurrentJobs) return;
-    const sent = this.sent.get(key);
-    if (sent && (height < sent.height + RESEND_AFTER_BLOCKS || sent.sends >= MAX_SENDS)) return;
-    const failed = this.failed.get(key);
-    if (failed && (height < failed.retryAt || failed.failures >= MAX_FAILURES)) return;
-    const started = performance.now();
-    const p = run()
-      .then(
-        (r) => {
-          this.failed.delete(key);
-          this.sent.set(key, { height: this.ctx.latestHeight(), sends: (sent?.sends ?? 0) + 1 });
-          this.ctx.log.info(r.done, {
-            job: key,
-            ...r.fields,
-            txhash: Buffer.from(r.txHash).toString("hex").toUpperCase(),
-            ms: Math.round(performance.now() - started),
-          });
-        },
-        (e: Error) => {
-          if (this.stopped) return;
-          const code = (e as { code?: unknown }).code;
-          if (
-            e instanceof ServiceTxError &&
-            e.code === FlCode.DuplicateSubmission &&
-            e.codespace === FL_CODESPACE
-          ) {
-            // Sent already (before a restart): nothing is owed.
-            this.sent.set(key, { height, sends: MAX_SENDS });
-            return;
-          }
-          const final = typeof code === "string" && FINAL_FAILURES.has(code);
-          const failures = final ? MAX_FAILURES : (failed?.failures ?? 0) + 1;
-          this.failed.set(key, { retryAt: this.ctx.latestHeight() + RETRY_AFTER_BLOCKS, failures });
-          this.ctx.log.warn(failedLine, {
-            job: key,
-            err: e.message,
-            ...(typeof code === "string" ? { code } : {}),
-            retry: failures < MAX_FAILURES,
-          });
-        },
-      )
-      .finally(() => {
-        this.running.delete(key);
-        this.requestScan();
-      });
-    this.running.set(key, p);
+    this.runner.offer(
+      {
+        key: scoreJobKey(job),
+        failedLine: "fl scoring job failed",
+        // No gas limit given: ScoreWork sends without a gas floor, so its txs are not watched in blocks.
+        run: async () => ({
+          hash: await this.scoring!.run(job, snap),
+          done: job.phase === "commit" ? "fl scores committed" : "fl scores revealed",
+        }),
+      },
+      height,
+    );
   }
 
   /** The layer sizes of a task's model (its spec was validated when the task was created). */
@@ -426,7 +238,8 @@ export class FlAggregatorService implements NodeService {
   private async runJob(
     job: StageJob,
     snap: Snapshot,
-  ): Promise<{ cid: string; excluded: string[]; txHash: Uint8Array }> {
+    minGas: bigint,
+  ): Promise<{ cid: string; excluded: string[]; hash: Uint8Array; gasLimit: bigint }> {
     const { task } = snap;
     const sizes = await this.sizesOf(task);
     const root = job.stage === ROOT_STAGE;
@@ -445,7 +258,7 @@ export class FlAggregatorService implements NodeService {
     const fetched = await fetchBlobs(
       this.blobs,
       inputs.map((i) => i.cid),
-      { concurrency: FETCH_CONCURRENCY, timeoutMs: this.cfg.fetchTimeoutMs, signal: this.abort.signal },
+      { concurrency: FETCH_CONCURRENCY, timeoutMs: this.cfg.fetchTimeoutMs, signal: this.runner.signal },
     );
     if (this.stopped) throw new FlServiceError(FlServiceErrorCode.STOPPED, "stopping");
     const missing = inputs.filter((i) => !fetched.bytes.has(i.cid));
@@ -515,20 +328,11 @@ export class FlAggregatorService implements NodeService {
       excluded,
       dispute: job.dispute,
     });
-    const key = jobKey(job);
     const res = await this.account!.send(
       [{ typeUrl: MsgSubmitAggregate.typeUrl, value: encode(MsgSubmitAggregate, msg) }],
-      {
-        extraGas: EXTRA_GAS_PER_MEMBER * BigInt(job.committeeSize),
-        minGas: this.gasFloor.get(key) ?? 0n,
-      },
+      { extraGas: EXTRA_GAS_PER_MEMBER * BigInt(job.committeeSize), minGas },
     );
-    this.watched.set(Buffer.from(res.hash).toString("hex").toUpperCase(), {
-      key,
-      gasLimit: res.gasLimit,
-      height: this.ctx.latestHeight(),
-    });
-    return { cid: put.cid, excluded, txHash: res.hash };
+    return { cid: put.cid, excluded, hash: res.hash, gasLimit: res.gasLimit };
   }
 
   /**
@@ -540,7 +344,7 @@ export class FlAggregatorService implements NodeService {
     if (!ev) throw new FlServiceError(FlServiceErrorCode.MISSING_INPUT, "the stage has no evaluation yet");
     const bytes = await fetchRequired(this.blobs, task.globalModelCid, "the global model", {
       timeoutMs: this.cfg.fetchTimeoutMs,
-      signal: this.abort.signal,
+      signal: this.runner.signal,
     });
     return {
       kind: "trust",
