@@ -20,7 +20,7 @@ const REVIEW_BY_ASSET = Uint8Array.of(0x0c);
 const REVIEW_BY_AUTHOR = Uint8Array.of(0x0d);
 const VOTE = Uint8Array.of(0x0e);
 const REVIEWER = Uint8Array.of(0x0f);
-const REWARDABLE = Uint8Array.of(0x10);
+const EPOCH_EARNED = Uint8Array.of(0x10);
 const WAKE = Uint8Array.of(0x11);
 
 export { readU64, u64 };
@@ -69,8 +69,9 @@ export const authorKey = (reviewer: Uint8Array, asset: bigint) =>
   concatBytes(REVIEW_BY_AUTHOR, lp(reviewer), u64(asset));
 export const voteKey = (review: bigint, rater: Uint8Array) => concatBytes(VOTE, u64(review), lp(rater));
 export const reviewerKey = (reviewer: Uint8Array) => concatBytes(REVIEWER, lp(reviewer));
-export const rewardablePrefix = REWARDABLE;
-export const rewardableKey = (dataId: bigint) => concatBytes(REWARDABLE, u64(dataId));
+export const epochEarnedPrefix = (epoch: bigint) => concatBytes(EPOCH_EARNED, u64(epoch));
+export const epochEarnedKey = (epoch: bigint, dataId: bigint) =>
+  concatBytes(epochEarnedPrefix(epoch), u64(dataId));
 export const wakePrefix = WAKE;
 export const wakeKey = (height: bigint, kind: WakeKind, id: bigint) =>
   concatBytes(WAKE, u64(height), Uint8Array.of(kind), u64(id));

@@ -62,13 +62,14 @@ export const DEFAULT_MARKET_PARAMS: MarketParams = {
   maxReviewVotes: 1000,
   // About an hour of 1 s blocks.
   rewardEpochBlocks: 3600n,
-  // 1 CIF per used $Data per epoch, at most 1000 CIF an epoch in all.
+  // 1 CIF per epoch for each $Data that earned its owners 100 CIF in it, at most 1000 CIF an epoch in
+  // all (half the fee of 100 CIF of sales is 1.25 CIF: wash trading never pays, see rewards.ts).
   dataBaseReward: 1_000_000n,
   maxEpochRewards: 1_000_000_000n,
   dataUseBonus: 100_000n,
   curatorUseBonus: 50_000n,
   maxKeyWraps: 100,
-  rewardMinRevenue: 1_000_000n,
+  rewardMinRevenue: 100_000_000n,
 };
 
 const U32 = 0xffff_ffff;
@@ -96,6 +97,12 @@ export function validateMarketParams(p: MarketParams): void {
   if (p.maxExponentDen > 64 || p.maxExponent > 16)
     throw new Error("max_exponent_den must be at most 64 and max_exponent at most 16");
   if (p.dataBaseReward > p.maxEpochRewards) throw new Error("data_base_reward must be <= max_epoch_rewards");
+  // Qualifying for a base reward must cost more than it pays: half the protocol fee of
+  // reward_min_revenue of sales (what a wash sale costs at least) covers data_base_reward.
+  if (p.dataBaseReward * 2n * PPM > p.rewardMinRevenue * BigInt(p.protocolFeePpm))
+    throw new Error(
+      "data_base_reward must be at most half the protocol fee of reward_min_revenue (else wash trading pays)",
+    );
   for (const [name, v] of [
     ["protocol_fee_ppm", p.protocolFeePpm],
     ["max_curator_share_ppm", p.maxCuratorSharePpm],

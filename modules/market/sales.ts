@@ -84,22 +84,23 @@ export async function sell(
   listing.revenue = (amount(listing.revenue) + price).toString();
   const paid = (role: Payee["role"]) =>
     payees.filter((x) => x.role === role).reduce((t, x) => t + x.amount, 0n);
-  const earn = (asset: Asset, value: bigint) => {
+  const epoch = ctx.block.height / p.rewardEpochBlocks;
+  const earn = async (asset: Asset, value: bigint) => {
     asset.earned = (amount(asset.earned) + value).toString();
-    if (asset.kind === AssetKind.Data && amount(asset.earned) >= p.rewardMinRevenue)
-      k.store.markRewardable(ctx, asset.id);
+    if (asset.kind === AssetKind.Data && value > 0n)
+      await k.store.addEpochEarned(ctx, epoch, asset.id, value);
   };
   a.uses += 1n;
   if (a.kind === AssetKind.Portfolio) {
-    earn(a, paid("curator"));
+    await earn(a, paid("curator"));
     // Each item's share of the owners' part, rounded down (the dust went to one owner).
     const owners = paid("owner");
     for (const [i, d] of data.entries()) {
       d.uses += 1n;
-      earn(d, (owners * BigInt(a.portfolio!.items[i]!.weightPpm)) / PPM);
+      await earn(d, (owners * BigInt(a.portfolio!.items[i]!.weightPpm)) / PPM);
       k.store.setAsset(ctx, d);
     }
-  } else earn(a, paid("owner"));
+  } else await earn(a, paid("owner"));
   k.store.setAsset(ctx, a);
   const bonuses = await useBonuses(ctx, k, p, a, data, payees);
   ctx.events.emit(
@@ -120,9 +121,10 @@ export async function sell(
 
 /**
  * Use bonuses from the community allocation: each distinct owner of the $Data used (bought alone or
- * in a portfolio) earns data_use_bonus, a portfolio's curator curator_use_bonus. Together they never
- * exceed the sale's protocol fee, so buying one's own data through a second account never earns more
- * than it costs (wash trading), and they stop when the allocation is spent.
+ * in a portfolio) earns data_use_bonus, a portfolio's curator curator_use_bonus, in that order.
+ * Together they never exceed half the sale's protocol fee, so buying one's own data through a
+ * second account always costs at least that half (wash trading; rewards.ts relies on it), and they
+ * stop when the allocation is spent.
  */
 async function useBonuses(
   ctx: Context,
@@ -132,7 +134,7 @@ async function useBonuses(
   data: Asset[],
   payees: Payee[],
 ): Promise<string> {
-  let budget = payees.find((x) => x.role === "protocol")?.amount ?? 0n;
+  let budget = (payees.find((x) => x.role === "protocol")?.amount ?? 0n) / 2n;
   const paid: string[] = [];
   const pay = async (to: string, want: bigint) => {
     const v = await k.fromCommunity(ctx, to, want < budget ? want : budget);

@@ -1,5 +1,6 @@
 import type { Context } from "../../chain/app/context.ts";
 import { parseAddress } from "../../chain/crypto/address.ts";
+import { fromUtf8, utf8 } from "../../chain/crypto/hash.ts";
 import { iteratePrefix, type KVStore } from "../../chain/store/kv.ts";
 import * as K from "./keys.ts";
 import {
@@ -174,15 +175,23 @@ export class MarketStore {
 
   // ---- base rewards ---------------------------------------------------------------------------
 
-  markRewardable(ctx: Context, dataId: bigint): void {
-    this.kv(ctx).set(K.rewardableKey(dataId), EMPTY);
+  /** Adds to what a $Data asset's owners earned in a reward epoch. */
+  async addEpochEarned(ctx: Context, epoch: bigint, dataId: bigint, value: bigint): Promise<void> {
+    const kv = this.kv(ctx);
+    const key = K.epochEarnedKey(epoch, dataId);
+    const raw = await kv.get(key);
+    kv.set(key, utf8(((raw ? BigInt(fromUtf8(raw)) : 0n) + value).toString()));
   }
 
-  /** $Data ids that earn base rewards, in id order. */
-  async rewardable(ctx: Context): Promise<bigint[]> {
-    const out: bigint[] = [];
-    for await (const [k] of iteratePrefix(this.kv(ctx), K.rewardablePrefix)) out.push(K.readU64(k, 1));
-    return out;
+  /** What each $Data asset earned in the epoch, in id order; the epoch's entries are removed. */
+  async takeEpochEarned(ctx: Context, epoch: bigint): Promise<Array<{ dataId: bigint; earned: bigint }>> {
+    const kv = this.kv(ctx);
+    const prefix = K.epochEarnedPrefix(epoch);
+    const out: Array<{ key: Uint8Array; dataId: bigint; earned: bigint }> = [];
+    for await (const [k, v] of iteratePrefix(kv, prefix))
+      out.push({ key: Uint8Array.from(k), dataId: K.readU64(k, prefix.length), earned: BigInt(fromUtf8(v)) });
+    for (const e of out) kv.delete(e.key);
+    return out.map(({ dataId, earned }) => ({ dataId, earned }));
   }
 
   // ---- wake-up queue --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import type { TxResult } from "../../chain/app/app.ts";
 import { moduleAddress } from "../../chain/crypto/address.ts";
 import { escrowCommitment } from "../../modules/market/escrow-commit.ts";
 import { MarketCode } from "../../modules/market/errors.ts";
+import { DEFAULT_MARKET_PARAMS, validateMarketParams } from "../../modules/market/params.ts";
 import {
   type Asset,
   CurveKind,
@@ -55,7 +56,8 @@ const LOCK = 6n;
 const REWARD_EPOCH = 50n;
 const DATA_BONUS = 100n;
 const CURATOR_BONUS = 50n;
-const BASE_REWARD = 7_000n;
+const BASE_REWARD = 100n;
+const MIN_REVENUE = 10_000n;
 
 let h: AppHarness;
 let d: FlDriver;
@@ -115,7 +117,7 @@ before(async () => {
     p.data_base_reward = BASE_REWARD.toString();
     p.data_use_bonus = DATA_BONUS.toString();
     p.curator_use_bonus = CURATOR_BONUS.toString();
-    p.reward_min_revenue = "10000";
+    p.reward_min_revenue = MIN_REVENUE.toString();
     p.review_deposit = "5000";
   });
   d = new FlDriver(h);
@@ -205,8 +207,8 @@ test("buying access twice on a linear curve: the second sale costs more, every u
   );
   const community = await d.balance(COMMUNITY);
   // P(0) = 1000 * 0 + 10000 = 10000. Fee 2.5% = 250; rest 9750; curator 10% = 975; owners 8775:
-  // alice 60% = 5265, bob 40% = 3510 (no dust). Bonuses (at most the fee, 250): alice 100, bob 100,
-  // carol 50.
+  // alice 60% = 5265, bob 40% = 3510 (no dust). Bonuses (together at most half the fee, 125, owners
+  // first): alice 100, bob the 25 left, carol nothing.
   const r = await tx(xavier, MsgBuyAccess, {
     buyer: xavier.address,
     assetId: portfolio,
@@ -215,9 +217,9 @@ test("buying access twice on a linear curve: the second sale costs more, every u
   assert.equal(attr(eventsOf(r.events, "market_access_bought")[0]!, "price"), "10000");
   assert.equal((await net(xavier)) - before.get(xavier.address)!, -10_000n);
   assert.equal((await net(alice)) - before.get(alice.address)!, 5265n + DATA_BONUS);
-  assert.equal((await net(bob)) - before.get(bob.address)!, 3510n + DATA_BONUS);
-  assert.equal((await net(carol)) - before.get(carol.address)!, 975n + CURATOR_BONUS);
-  assert.equal(community - (await d.balance(COMMUNITY)), 2n * DATA_BONUS + CURATOR_BONUS);
+  assert.equal((await net(bob)) - before.get(bob.address)!, 3510n + 25n);
+  assert.equal((await net(carol)) - before.get(carol.address)!, 975n);
+  assert.equal(community - (await d.balance(COMMUNITY)), DATA_BONUS + 25n);
   // P(1) = 11000: a maximum of 10999 is refused, nothing moves, the curve stays.
   const y0 = await net(yvonne);
   await tx(
@@ -284,8 +286,8 @@ test("transfers move ownership, and the new owner is paid", async () => {
   assert.equal((await asset(d2)).owner, zed.address);
   const z0 = await net(zed);
   await tx(yvonne, MsgBuyAccess, { buyer: yvonne.address, assetId: d2, maxPrice: ucif(500n) });
-  // 500: fee 12 (floor of 12.5), zed 488, and the data bonus (at most the fee: 12).
-  assert.equal((await net(zed)) - z0, 488n + 12n);
+  // 500: fee 12 (floor of 12.5), zed 488, and the data bonus (at most half the fee: 6).
+  assert.equal((await net(zed)) - z0, 488n + 6n);
 });
 
 let model: bigint;
@@ -601,24 +603,43 @@ test("reviews: users only, once each, rated by other users; the deposit returns 
   );
 });
 
-test("base rewards: each $Data whose sales reached the minimum earns per epoch from the community allocation", async () => {
-  // What the owners earned: d1 from the portfolio's two sales (60% of 8775 and of 9653: 5265 + 5791)
-  // and its escrow sale (19500): rewardable (>= 10000); d2 (40%: 3510 + 3861, and two direct sales
-  // of 500 paying 488 each) 8347: not.
+test("base rewards: each $Data that earned its owners the minimum in an epoch earns from the community allocation", async () => {
+  // Lifetime earnings: d1 from the portfolio's two sales (60% of 8775 and of 9653: 5265 + 5791) and
+  // its escrow sale (19500); d2 (40%: 3510 + 3861, and two direct sales of 500 paying 488 each).
   assert.deepEqual(
     [(await asset(d1)).earned, (await asset(d2)).earned, (await asset(portfolio)).earned],
     ["30556", "8347", (975 + 1072).toString()],
   );
-  const next = (h.height / REWARD_EPOCH + 1n) * REWARD_EPOCH;
-  while (h.height < next - 1n) await h.block([]);
+  // A fresh epoch: only what is earned in it counts for its reward.
+  const start = (h.height / REWARD_EPOCH + 1n) * REWARD_EPOCH;
+  while (h.height < start) await h.block([]);
+  // In this epoch: d1 sells at P(1) = 20100 (alice earns 20100 - 502 = 19598 >= 10000), d2 at 500
+  // (zed earns 488 < 10000).
+  const [r1, r2] = await d.block([
+    [yvonne, anyOf(MsgBuyAccess, { buyer: yvonne.address, assetId: d1, maxPrice: ucif(20_100n) })],
+    [xavier, anyOf(MsgBuyAccess, { buyer: xavier.address, assetId: d2, maxPrice: ucif(500n) })],
+  ]);
+  assert.deepEqual([r1!.code, r2!.code], [0, 0], `${r1!.log} ${r2!.log}`);
+  while (h.height < start + REWARD_EPOCH - 1n) await h.block([]);
   const a0 = await net(alice);
   const z0 = await net(zed);
   await h.block([]);
   const paid = eventsOf(h.lastEvents, "market_data_reward");
   assert.deepEqual(
-    paid.map((e) => attr(e, "asset_id")),
-    [d1.toString()],
+    paid.map((e) => [attr(e, "asset_id"), attr(e, "amount")]),
+    [[d1.toString(), BASE_REWARD.toString()]],
   );
   assert.equal((await net(alice)) - a0, BASE_REWARD);
   assert.equal(await net(zed), z0);
+  // The next epoch nobody sold anything: nobody is paid.
+  while (h.height < start + 2n * REWARD_EPOCH) await h.block([]);
+  assert.deepEqual(eventsOf(h.lastEvents, "market_data_reward"), []);
+});
+
+test("params: a base reward that wash trading could buy is refused", () => {
+  const base = { ...DEFAULT_MARKET_PARAMS };
+  // Half the fee of 100 CIF of sales (2.5%) is 1.25 CIF: a base reward of 1.25 CIF is the most allowed.
+  assert.doesNotThrow(() => validateMarketParams({ ...base, dataBaseReward: 1_250_000n }));
+  assert.throws(() => validateMarketParams({ ...base, dataBaseReward: 1_250_001n }), /wash trading pays/);
+  assert.throws(() => validateMarketParams({ ...base, protocolFeePpm: 0 }), /wash trading pays/);
 });
