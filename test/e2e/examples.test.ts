@@ -38,3 +38,13 @@ test("examples/delegate-tokens.ts delegates, unbonds and withdraws rewards", asy
   const paid = /withdrew (\d+)ucif in block \d+/.exec(out);
   assert.ok(paid && BigInt(paid[1]!) > 0n, out);
 });
+
+test("examples/verify-access.ts: the data owner's server allows the buyer only", async () => {
+  const out = await example("verify-access.ts");
+  assert.match(out, /minted \$Data (\d+) and listed it/);
+  assert.match(out, /bought access for 5000000 ucif \(max 5000000\)/); // the linear curve's b, first sale
+  assert.match(out, /^buyer: +allowed: grant \d+, valid until block [1-9]\d* \(checked at \d+\)$/m);
+  assert.match(out, /^non-buyer: +denied: no valid grant at block \d+$/m);
+  assert.match(out, /^forged: +denied: bad signature$/m);
+  assert.match(out, /^replayed: +denied: unknown or used nonce$/m);
+});
