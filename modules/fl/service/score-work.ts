@@ -3,9 +3,6 @@ import type { KeyAgreement } from "../../../chain/crypto/x25519.ts";
 import type { Logger } from "../../../chain/node/logger.ts";
 import type { ServiceAccount } from "../../../chain/node/service-account.ts";
 import type { ServiceBlobs } from "../../../chain/node/services.ts";
-import { decryptEvalSet } from "../evalset/cipher.ts";
-import { EvalSetError } from "../evalset/errors.ts";
-import { evalSetContext, unwrapKeyWith } from "../evalset/key-wrap.ts";
 import { evalSplit } from "../evalset/split.ts";
 import { parseModelSpec } from "../model-spec.ts";
 import {
@@ -22,7 +19,8 @@ import { scoreCommitment } from "../score-commit.ts";
 import { layerSizes } from "../weights.ts";
 import { FlServiceError, FlServiceErrorCode } from "./errors.ts";
 import type { Evaluator } from "./evaluator.ts";
-import { fetchBlobs, fetchRequired } from "./fetch.ts";
+import { fetchBlobs } from "./fetch.ts";
+import { OpenEvalSetError, openEvalSet } from "./open-eval-set.ts";
 import type { ScoreJob } from "./jobs.ts";
 import type { FlQueries } from "./queries.ts";
 import { SheetStore } from "./sheets.ts";
@@ -187,31 +185,17 @@ export class ScoreWork {
     const e = task.evalSet!;
     const cached = this.evalSets.get(task.id);
     if (cached?.cid === e.cid) return cached.csv;
-    const wrap = e.wraps.find((w) => w.validator === this.o.validator);
-    if (!wrap)
-      throw new FlServiceError(
-        FlServiceErrorCode.EVAL_SET,
-        `task ${task.id}'s eval set is not wrapped for ${this.o.validator}`,
-      );
-    const blob = await fetchRequired(this.o.blobs, e.cid, "the eval set", {
-      timeoutMs: this.o.fetchTimeoutMs,
-      signal: this.o.signal,
-    });
     let csv: string;
     try {
-      const key = unwrapKeyWith(wrap.wrap, this.o.me, evalSetContext(this.o.chainId, task.owner, e.cid));
-      csv = Buffer.from(decryptEvalSet(blob, key)).toString("utf8");
+      csv = await openEvalSet(this.o, e, task.owner);
     } catch (err) {
-      if (err instanceof EvalSetError)
-        throw new FlServiceError(FlServiceErrorCode.EVAL_SET, `task ${task.id}: ${err.message}`);
+      if (err instanceof OpenEvalSetError)
+        throw new FlServiceError(
+          FlServiceErrorCode.EVAL_SET,
+          `task ${task.id}'s eval set: ${err.message} (it cannot be split as the others split it)`,
+        );
       throw err;
     }
-    const rows = csv.split(/\r?\n/).filter((l) => l.trim() !== "").length;
-    if (rows !== e.records)
-      throw new FlServiceError(
-        FlServiceErrorCode.EVAL_SET,
-        `task ${task.id}'s eval set has ${rows} records, the task says ${e.records}: it cannot be split as the others split it`,
-      );
     if (this.evalSets.size >= EVAL_SET_CACHE) this.evalSets.delete(this.evalSets.keys().next().value!);
     this.evalSets.set(task.id, { cid: e.cid, csv });
     return csv;

@@ -1,15 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { csvRows } from "../../../client/fl/dataset.ts";
 import type { KeyAgreement } from "../../../chain/crypto/x25519.ts";
 import type { Logger } from "../../../chain/node/logger.ts";
 import type { ServiceAccount } from "../../../chain/node/service-account.ts";
 import type { ServiceBlobs } from "../../../chain/node/services.ts";
-import { decryptEvalSet } from "../../fl/evalset/cipher.ts";
-import { EvalSetError } from "../../fl/evalset/errors.ts";
-import { evalSetContext, unwrapKeyWith } from "../../fl/evalset/key-wrap.ts";
 import { FlServiceError, FlServiceErrorCode } from "../../fl/service/errors.ts";
 import type { AccuracyEvaluator } from "../../fl/service/evaluator.ts";
 import { fetchRequired } from "../../fl/service/fetch.ts";
+import { OpenEvalSetError, openEvalSet } from "../../fl/service/open-eval-set.ts";
 import { ESCROW_SALT_BYTES, escrowCommitment } from "../escrow-commit.ts";
 import { AssetKind, encode, type Escrow, MsgCommitEscrowScore, MsgRevealEscrowScore } from "../proto.ts";
 import { MarketServiceError, MarketServiceErrorCode } from "./errors.ts";
@@ -158,33 +155,18 @@ export class EscrowWork {
 
   /** The buyer's test set, opened with this validator's key wrap and checked against its record count. */
   private async testSet(escrow: Escrow): Promise<string> {
-    const e = escrow.evalSet;
-    const wrap = e?.wraps.find((w) => w.validator === this.o.validator);
-    if (!e || !wrap)
-      throw new MarketServiceError(
-        MarketServiceErrorCode.EVAL_SET,
-        `escrow ${escrow.id}'s test set is not wrapped for ${this.o.validator}`,
-      );
-    const blob = await fetchRequired(this.o.blobs, e.cid, "the test set", {
-      timeoutMs: this.o.fetchTimeoutMs,
-      signal: this.o.signal,
-    });
-    let csv: string;
+    if (!escrow.evalSet)
+      throw new MarketServiceError(MarketServiceErrorCode.EVAL_SET, `escrow ${escrow.id} has no test set`);
     try {
-      const key = unwrapKeyWith(wrap.wrap, this.o.me, evalSetContext(this.o.chainId, escrow.buyer, e.cid));
-      csv = Buffer.from(decryptEvalSet(blob, key)).toString("utf8");
+      return await openEvalSet(this.o, escrow.evalSet, escrow.buyer);
     } catch (err) {
-      if (err instanceof EvalSetError)
-        throw new MarketServiceError(MarketServiceErrorCode.EVAL_SET, `escrow ${escrow.id}: ${err.message}`);
+      if (err instanceof OpenEvalSetError)
+        throw new MarketServiceError(
+          MarketServiceErrorCode.EVAL_SET,
+          `escrow ${escrow.id}'s test set: ${err.message}`,
+        );
       throw err;
     }
-    const rows = csvRows(csv).length;
-    if (rows !== e.records)
-      throw new MarketServiceError(
-        MarketServiceErrorCode.EVAL_SET,
-        `escrow ${escrow.id}'s test set has ${rows} records, the escrow says ${e.records}`,
-      );
-    return csv;
   }
 
   close(): Promise<void> {
