@@ -90,12 +90,6 @@ export class MarketKeeper {
     await this.send(ctx, this.communityAddress, to, paid);
     return paid;
   }
-
-  /** Whether `address` holds a grant on the asset valid at this height. */
-  async hasAccess(ctx: Context, address: string, assetId: bigint): Promise<boolean> {
-    const h = ctx.block.height;
-    return (await this.store.grantsOf(ctx, address, assetId)).some((g) => g.expires === 0n || g.expires >= h);
-  }
 }
 
 export { amount };

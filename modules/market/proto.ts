@@ -253,9 +253,7 @@ export const GrantCodec = codec<Grant>("Grant");
 export const EscrowCodec = codec<Escrow>("Escrow");
 export const EscrowScoreCommitmentCodec = codec<EscrowScoreCommitment>("EscrowScoreCommitment");
 export const ReviewCodec = codec<Review>("Review");
-export const ReviewVoteCodec = codec<ReviewVote>("ReviewVote");
 export const ReviewerStatsCodec = codec<ReviewerStats>("ReviewerStats");
-export const ProvenanceCodec = codec<Provenance>("Provenance");
 
 // ---- messages ---------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ import type { MarketKeeper } from "./keeper.ts";
 import * as K from "./keys.ts";
 import { marketParamsToWire } from "./params.ts";
 import {
+  AssetCodec,
   AssetKind,
+  EscrowCodec,
   EscrowStatus,
   QueryAccessRequest,
   QueryAccessResponse,
@@ -77,6 +79,13 @@ export function marketQueries(k: MarketKeeper): QueryDef[] {
           : r.kind !== AssetKind.Unspecified
             ? K.kindPrefix(r.kind)
             : K.assetPrefix;
+      // Unfiltered, the records themselves are paged; through an index, each id is read once.
+      if (prefix === K.assetPrefix) {
+        const { items, pagination } = await paginate(store.kv(ctx), prefix, r.pagination, (_key, v) =>
+          AssetCodec.decode(v),
+        );
+        return { assets: items, pagination };
+      }
       const { items, pagination } = await paginate(store.kv(ctx), prefix, r.pagination, (key) => id64(key));
       return { assets: await through(ctx, items, (c, id) => store.asset(c, id)), pagination };
     }),
@@ -122,6 +131,12 @@ export function marketQueries(k: MarketKeeper): QueryDef[] {
       if (!Object.values(EscrowStatus).includes(r.status))
         throw grpcInvalidArgument(`unknown status ${r.status}`);
       const prefix = r.status === EscrowStatus.Unspecified ? K.escrowPrefix : K.escrowStatusPrefix(r.status);
+      if (prefix === K.escrowPrefix) {
+        const { items, pagination } = await paginate(store.kv(ctx), prefix, r.pagination, (_key, v) =>
+          EscrowCodec.decode(v),
+        );
+        return { escrows: items, pagination };
+      }
       const { items, pagination } = await paginate(store.kv(ctx), prefix, r.pagination, (key) => id64(key));
       return { escrows: await through(ctx, items, (c, id) => store.escrow(c, id)), pagination };
     }),
