@@ -300,7 +300,7 @@ async function runMarketPart(
   try {
     const r = await runMarketDemo({ rpcUrls, taskId: fl.taskId, datasets: fl.datasets, signal, log: w });
     w(
-      `done: portfolio sold at ${r.sales.map((s) => `${Number(s.price) / 1e6}`).join(" then ")} CIF, escrow ${r.passed.escrow.id} paid, escrow ${r.failed.escrow.id} refunded`,
+      `done: portfolio sold at ${r.sales.map((s) => formatCif(s.price)).join(" then ")} CIF, escrow ${r.passed.escrow.id} paid, escrow ${r.failed.escrow.id} refunded`,
     );
     w(`see it on chain: pnpm cifer query market assets${node}; pnpm cifer query market escrows${node}`);
   } catch (e) {

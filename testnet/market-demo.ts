@@ -19,6 +19,7 @@ import { type DeliverTxResponse, GasPrice, makeCosmoshubPath } from "@cosmjs/sta
 import { sha256 } from "../chain/crypto/hash.ts";
 import { DEV_MNEMONIC } from "../chain/wiring/genesis.ts";
 import { CiferClient } from "../client/cifer-client.ts";
+import { formatCif } from "../client/amounts.ts";
 import { putBlob } from "../client/fl/blobs.ts";
 import type { Dataset } from "../client/fl/dataset.ts";
 import { loadEvalData, prepareEvalSet } from "../client/fl/eval-set.ts";
@@ -80,8 +81,6 @@ const GAS_PRICE = GasPrice.fromString("0.0025ucif");
 const CIF = 1_000_000n;
 const ROLES = ["owner", "alice", "bob", "carol", "zed", "xavier", "yvonne"] as const;
 const HD_INDEXES = [0, 1, 2, 3, 4, 6, 7];
-const cif = (ucif: bigint) =>
-  `${ucif / CIF}.${(ucif % CIF).toString().padStart(6, "0").replace(/0+$/, "") || "0"}`;
 
 const demoWallet = () =>
   DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, {
@@ -203,7 +202,7 @@ export async function runMarketDemo(opts: MarketDemoOptions): Promise<MarketDemo
         txHash: r.transactionHash,
       });
       log(
-        `${buyer} bought access to $Portfolio ${portfolio} for ${cif(BigInt(bought.price))} CIF (grant ${bought.grantId})`,
+        `${buyer} bought access to $Portfolio ${portfolio} for ${formatCif(BigInt(bought.price))} CIF (grant ${bought.grantId})`,
       );
     }
     const access = {
@@ -279,7 +278,7 @@ export async function runMarketDemo(opts: MarketDemoOptions): Promise<MarketDemo
       );
       const id = openedEscrowId(r)!;
       log(
-        `${buyer} escrowed up to ${cif(priceBefore + CIF)} CIF for asset ${assetId} if $Model ${model} scores at least ${thresholdPpm / 10_000}% on ${testSet.count} private rows (escrow ${id})`,
+        `${buyer} escrowed up to ${formatCif(priceBefore + CIF)} CIF for asset ${assetId} if $Model ${model} scores at least ${thresholdPpm / 10_000}% on ${testSet.count} private rows (escrow ${id})`,
       );
       let e = await bq.market.escrow(id);
       while (e.status === EscrowStatus.Committing || e.status === EscrowStatus.Revealing) {
@@ -295,7 +294,7 @@ export async function runMarketDemo(opts: MarketDemoOptions): Promise<MarketDemo
       e = await bq.market.escrow(id);
       const priceAfter = BigInt((await bq.market.price(assetId)).price);
       log(
-        `escrow ${id} ${ESCROW_STATUS_NAMES[settled.status]}: paid ${cif(BigInt(e.paid || "0"))} CIF, refunded ${cif(BigInt(e.refunded || "0"))} CIF; the price went ${cif(priceBefore)} -> ${cif(priceAfter)} CIF`,
+        `escrow ${id} ${ESCROW_STATUS_NAMES[settled.status]}: paid ${formatCif(BigInt(e.paid || "0"))} CIF, refunded ${formatCif(BigInt(e.refunded || "0"))} CIF; the price went ${formatCif(priceBefore)} -> ${formatCif(priceAfter)} CIF`,
       );
       return { escrow: e, settleHash: s.transactionHash, priceBefore, priceAfter };
     };
