@@ -20,6 +20,12 @@ export interface NodeConfig {
     corsAllowedOrigins: string[];
     rateLimitPerSecond: number;
     rateLimitBurst: number;
+    /** /websocket: open connections in total and per client IP. */
+    websocketMaxConnections: number;
+    websocketMaxConnectionsPerIp: number;
+    /** /websocket: clients with subscriptions, and subscriptions per client (CometBFT's names). */
+    maxSubscriptionClients: number;
+    maxSubscriptionsPerClient: number;
   };
   p2p: { host: string; port: number; persistentPeers: string[] };
   mempool: {
@@ -172,6 +178,30 @@ export function parseConfig(json: unknown): NodeConfig {
         ),
         rateLimitPerSecond: int(rpc.rate_limit_per_second ?? 500, "rpc.rate_limit_per_second", 1, 1_000_000),
         rateLimitBurst: int(rpc.rate_limit_burst ?? 1000, "rpc.rate_limit_burst", 1, 10_000_000),
+        websocketMaxConnections: int(
+          rpc.websocket_max_connections ?? 100,
+          "rpc.websocket_max_connections",
+          1,
+          100_000,
+        ),
+        websocketMaxConnectionsPerIp: int(
+          rpc.websocket_max_connections_per_ip ?? 10,
+          "rpc.websocket_max_connections_per_ip",
+          1,
+          100_000,
+        ),
+        maxSubscriptionClients: int(
+          rpc.max_subscription_clients ?? 100,
+          "rpc.max_subscription_clients",
+          1,
+          100_000,
+        ),
+        maxSubscriptionsPerClient: int(
+          rpc.max_subscriptions_per_client ?? 5,
+          "rpc.max_subscriptions_per_client",
+          1,
+          1000,
+        ),
       },
       p2p: {
         ...p2pAddr,

@@ -251,6 +251,12 @@ export class CiferNode {
       timeoutBroadcastTxCommitMs: config.rpc.timeoutBroadcastTxCommitMs,
       corsAllowedOrigins: config.rpc.corsAllowedOrigins,
       rateLimit: { requestsPerSecond: config.rpc.rateLimitPerSecond, burst: config.rpc.rateLimitBurst },
+      websocket: {
+        maxConnections: config.rpc.websocketMaxConnections,
+        maxConnectionsPerIp: config.rpc.websocketMaxConnectionsPerIp,
+        maxClients: config.rpc.maxSubscriptionClients,
+        maxSubscriptionsPerClient: config.rpc.maxSubscriptionsPerClient,
+      },
       routes,
     });
     log.info("rpc listening", { url: this.rpcUrl });

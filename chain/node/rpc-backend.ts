@@ -13,6 +13,7 @@ import type {
   SyncView,
   TxSearchPage,
 } from "../rpc/backend.ts";
+import type { CommittedBlockView } from "../rpc/events.ts";
 import type { BlockExecutor } from "../state/executor.ts";
 import type { ValidatorStore } from "../state/validator-store.ts";
 import type { TxIndexer } from "../txindex/indexer.ts";
@@ -221,5 +222,9 @@ export class NodeRpcBackend implements RpcBackend {
 
   peers() {
     return this.d.peers();
+  }
+
+  onCommit(listener: (c: CommittedBlockView) => void): () => void {
+    return this.d.executor.onCommit(listener);
   }
 }

@@ -6,6 +6,7 @@ import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import type { TxResult } from "../app/app.ts";
 import type { Validator } from "../types/block.ts";
 import type { JsonObject } from "../types/json.ts";
+import type { CommittedBlockView } from "./events.ts";
 
 /**
  * Everything the RPC server reads from or asks of the node. The server is a pure translation layer
@@ -100,4 +101,9 @@ export interface RpcBackend {
   };
   mempool(): { count: number; bytes: number; txs(limit: number): Uint8Array[] };
   peers(): { nodeId: string; remoteIp: string; moniker: string }[];
+  /**
+   * Calls `listener` with every block this node commits, synchronously from the commit (keep it
+   * short); returns the function that stops it. Feeds /websocket subscriptions.
+   */
+  onCommit(listener: (c: CommittedBlockView) => void): () => void;
 }

@@ -19,11 +19,14 @@ import type { JsonValue } from "./json.ts";
 import { findMethod, METHODS, type MethodContext, WEBSOCKET_ONLY } from "./methods.ts";
 import type { RawParams } from "./params.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { EventHub, type SubscriptionLimits } from "./subscriptions.ts";
+import { DEFAULT_WEBSOCKET_LIMITS, type WebsocketLimits, websocketRoutes } from "./websocket.ts";
 
 /**
  * The node's RPC server: CometBFT 0.38's JSON-RPC over HTTP, both as JSON-RPC 2.0 POST on `/`
  * (single requests, batches, notifications) and as GET `/<method>?arg=value` (id -1). Every
- * JSON-RPC error is answered with HTTP 200; only the rate limiter answers otherwise (429).
+ * JSON-RPC error is answered with HTTP 200; only the rate limiter answers otherwise (429). GET
+ * `/websocket` upgrades to CometBFT's websocket JSON-RPC with event subscriptions (websocket.ts).
  */
 export interface RpcServerOptions {
   /** Interface to bind; default 127.0.0.1. */
@@ -48,6 +51,11 @@ export interface RpcServerOptions {
    * and CORS hooks above apply to it as to every request.
    */
   routes?: RpcRoutes[];
+  /**
+   * The `/websocket` endpoint (JSON-RPC and event subscriptions) and its limits; defaults in
+   * websocket.ts and DEFAULT_SUBSCRIPTION_LIMITS. false disables it.
+   */
+  websocket?: (Partial<WebsocketLimits> & Partial<SubscriptionLimits>) | false;
 }
 
 /** A Fastify plugin adding routes to the RPC server. */
@@ -59,6 +67,12 @@ export interface RpcServer {
   address: string;
   port: number;
 }
+
+/** CometBFT's defaults: max_subscription_clients 100, max_subscriptions_per_client 5. */
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
+  maxClients: 100,
+  maxSubscriptionsPerClient: 5,
+};
 
 const DEFAULTS = {
   host: "127.0.0.1",
@@ -268,6 +282,25 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
   app.get("/:method", uriHandler);
   app.post("/:method", uriHandler);
 
+  let hub: EventHub | undefined;
+  if (opts.websocket !== false) {
+    const ws = opts.websocket ?? {};
+    hub = new EventHub(
+      (listener) => backend.onCommit(listener),
+      {
+        maxClients: ws.maxClients ?? DEFAULT_SUBSCRIPTION_LIMITS.maxClients,
+        maxSubscriptionsPerClient:
+          ws.maxSubscriptionsPerClient ?? DEFAULT_SUBSCRIPTION_LIMITS.maxSubscriptionsPerClient,
+      },
+      (e) => app.log.warn({ err: e }, "websocket event delivery failed"),
+    );
+    const limits: WebsocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, maxFrameBytes: maxBodyBytes };
+    for (const k of Object.keys(DEFAULT_WEBSOCKET_LIMITS) as (keyof WebsocketLimits)[]) {
+      if (ws[k] !== undefined) limits[k] = ws[k];
+    }
+    await app.register(websocketRoutes({ hub, handleRequest: handleOne, limiter, limits }));
+  }
+
   for (const routes of opts.routes ?? []) await app.register(routes);
 
   await app.listen({ host, port: opts.port });
@@ -277,6 +310,7 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
     address: `http://${shownHost}:${addr.port}`,
     port: addr.port,
     close: async () => {
+      hub?.close();
       await app.close();
     },
   };

@@ -318,6 +318,7 @@ const backend: RpcBackend = {
   peers: () => [
     { nodeId: "ffeeddccbbaa99887766554433221100ffeeddcc", remoteIp: "10.0.0.2", moniker: "node1" },
   ],
+  onCommit: () => () => {},
 };
 
 // ------------------------------------------------------------------ helpers
