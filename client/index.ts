@@ -21,7 +21,9 @@ export * from "./msgs.ts";
 export {
   REPUTATION_TIER_NAMES,
   type ReputationExtension,
+  type ReputationHistoryPage,
   type ReputationParams,
+  type ReputationSample,
   ReputationTier,
   setupReputationExtension,
   type ValidatorReputation,

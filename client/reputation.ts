@@ -7,6 +7,8 @@
 import type { QueryClient } from "@cosmjs/stargate";
 import {
   type PageRequestMsg,
+  QueryHistoryRequest,
+  QueryHistoryResponse,
   QueryParamsRequest,
   QueryParamsResponse,
   QueryValidatorRequest,
@@ -15,12 +17,13 @@ import {
   QueryValidatorsResponse,
   REPUTATION_PROTO_PATH,
   type ReputationParams,
+  type ReputationSample,
   TIER_NAMES,
   Tier,
   type ValidatorReputation,
 } from "../modules/reputation/proto.ts";
 
-export type { ReputationParams, ValidatorReputation };
+export type { ReputationParams, ReputationSample, ValidatorReputation };
 export { REPUTATION_PROTO_PATH };
 /** The reputation tiers (DESIGN section 7), numbered as in the .proto enum `Tier`. */
 export { Tier as ReputationTier };
@@ -50,7 +53,22 @@ export interface ReputationExtension {
       paginationKey?: Uint8Array,
     ) => Promise<{ validators: ValidatorReputation[]; pagination: ReputationPageResponse }>;
     params: () => Promise<ReputationParams>;
+    /**
+     * One page of a validator's recorded samples (height, R, tier; one every history_interval
+     * blocks, the last history_length kept), oldest first; `reverse` pages from the newest.
+     */
+    history: (
+      validatorAddress: string,
+      page?: ReputationHistoryPage,
+    ) => Promise<{ samples: ReputationSample[]; pagination: ReputationPageResponse }>;
   };
+}
+
+/** Where a History page starts: the previous page's next key, at most `limit` samples (node cap 1000). */
+export interface ReputationHistoryPage {
+  key?: Uint8Array;
+  limit?: bigint;
+  reverse?: boolean;
 }
 
 export function setupReputationExtension(base: QueryClient): ReputationExtension {
@@ -72,6 +90,18 @@ export function setupReputationExtension(base: QueryClient): ReputationExtension
         const req = QueryValidatorsRequest.encode({ tier, pagination }).finish();
         const res = QueryValidatorsResponse.decode(await query("Validators", req));
         return { validators: res.validators, pagination: res.pagination };
+      },
+      history: async (validatorAddress, page = {}) => {
+        const pagination: PageRequestMsg = {
+          key: page.key ?? new Uint8Array(),
+          offset: 0n,
+          limit: page.limit ?? 0n,
+          countTotal: false,
+          reverse: page.reverse ?? false,
+        };
+        const req = QueryHistoryRequest.encode({ validatorAddress, pagination }).finish();
+        const res = QueryHistoryResponse.decode(await query("History", req));
+        return { samples: res.samples, pagination: res.pagination };
       },
       params: async () =>
         QueryParamsResponse.decode(await query("Params", QueryParamsRequest.encode({}).finish())).params,

@@ -1,18 +1,23 @@
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import type { Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { Context } from "../../chain/app/context.ts";
 import { event } from "../../chain/app/events.ts";
+import { paginate } from "../../chain/app/grpc.ts";
 import { toAddress } from "../../chain/crypto/address.ts";
 import { concatBytes, utf8 } from "../../chain/crypto/hash.ts";
 import { iteratePrefix } from "../../chain/store/kv.ts";
 import type { StakingKeeper } from "../staking/keeper.ts";
 import { VALCONS_PREFIX, valBytes } from "../staking/store.ts";
 import { consensusAddress } from "../staking/validator.ts";
+import { appendSample, dropHistory, historyInvariants, historyPrefix } from "./history.ts";
 import {
   decodeParams,
   decodeReputation,
+  decodeSample,
   encodeParams,
   encodeReputation,
   type ReputationParams,
+  type ReputationSample,
   TIER_NAMES,
   Tier,
   type ValidatorReputation,
@@ -99,6 +104,41 @@ export class ReputationKeeper {
 
   async remove(ctx: Context, val: Uint8Array): Promise<void> {
     this.kv(ctx).delete(recordKey(val));
+    await dropHistory(this.kv(ctx), val);
+  }
+
+  /**
+   * Every history_interval heights, a sample of each record (R, tier) as height `committed` left it,
+   * kept in a ring of history_length per validator. The node serves no past state, so this is what
+   * a reputation history (the explorer's) is read from. Params of zero come only from state written
+   * before history existed: nothing is recorded then.
+   */
+  async recordHistory(ctx: Context, committed: bigint): Promise<void> {
+    const { historyInterval, historyLength } = await this.params(ctx);
+    if (committed < 1n || historyInterval === 0n || historyLength === 0n) return;
+    if (committed % historyInterval !== 0n) return;
+    for (const r of await this.all(ctx)) {
+      const sample = { height: committed, reputation: r.reputation, tier: r.tier };
+      await appendSample(this.kv(ctx), valBytes(r.validatorAddress), sample, historyLength);
+    }
+  }
+
+  /** One page of a validator's samples, by height (next_key: the next sample's 8-byte height). */
+  history(
+    ctx: Context,
+    valoper: string,
+    page: PageRequest | undefined,
+  ): Promise<{ items: ReputationSample[]; pagination: PageResponse }> {
+    return paginate(this.kv(ctx), historyPrefix(valBytes(valoper)), page, (_k, v) => decodeSample(v));
+  }
+
+  async historyInvariants(ctx: Context): Promise<string[]> {
+    const { historyLength } = await this.params(ctx);
+    return historyInvariants(
+      this.kv(ctx),
+      historyLength,
+      async (val) => (await this.kv(ctx).get(recordKey(val))) !== undefined,
+    );
   }
 
   /**

@@ -20,6 +20,8 @@ function parseReputationGenesis(v: unknown): ReputationParams {
     flAlpha: read("fl_alpha", d.flAlpha),
     trustedWeightPercent: read("trusted_weight_percent", d.trustedWeightPercent),
     normalWeightPercent: read("normal_weight_percent", d.normalWeightPercent),
+    historyInterval: read("history_interval", d.historyInterval),
+    historyLength: read("history_length", d.historyLength),
   };
   try {
     validateReputationParams(params);
@@ -61,8 +63,14 @@ export class ReputationModule implements AppModule {
     return reputationQueries(this.keeper);
   }
 
-  /** Observations of the previous height (signatures, failed proposers) and this block's proposer. */
+  /**
+   * First the history sample of the previous height, before this block observes anything: the
+   * records as that height committed them, after every module's EndBlock of it (staking's bonding
+   * hooks and fl's verdicts run after this module's own EndBlock). Then the observations of the
+   * previous height (signatures, failed proposers) and this block's proposer.
+   */
   async beginBlock(ctx: Context): Promise<void> {
+    await this.keeper.recordHistory(ctx, ctx.block.height - 1n);
     const { store } = this.staking;
     const byCons = async (cons: Uint8Array) => (await store.validatorByCons(ctx, cons))?.operatorAddress;
     for (const vote of ctx.block.lastCommit ?? []) {
@@ -89,6 +97,10 @@ export class ReputationModule implements AppModule {
     return undefined;
   }
 
+  invariants(ctx: Context): Promise<string[]> {
+    return this.keeper.historyInvariants(ctx);
+  }
+
   validateGenesis(state: unknown): void {
     parseReputationGenesis(state);
   }
@@ -97,6 +109,10 @@ export class ReputationModule implements AppModule {
     this.keeper.setParams(ctx, parseReputationGenesis(state));
   }
 
+  /**
+   * Params only: records (and so their samples) come with staking's validators, and staking exports
+   * no state with validators yet; when it does, the records and their history belong here too.
+   */
   async exportGenesis(ctx: Context): Promise<unknown> {
     const p = await this.keeper.params(ctx);
     return {
@@ -106,6 +122,8 @@ export class ReputationModule implements AppModule {
         fl_alpha: p.flAlpha.toString(),
         trusted_weight_percent: p.trustedWeightPercent.toString(),
         normal_weight_percent: p.normalWeightPercent.toString(),
+        history_interval: p.historyInterval.toString(),
+        history_length: p.historyLength.toString(),
       },
     };
   }

@@ -54,6 +54,18 @@ export interface ReputationParams {
   flAlpha: bigint;
   trustedWeightPercent: bigint;
   normalWeightPercent: bigint;
+  /** Blocks between two history samples (0 only in state written before history existed: none kept). */
+  historyInterval: bigint;
+  /** Samples kept per validator. */
+  historyLength: bigint;
+}
+
+/** A validator's R and tier at the end of block `height` (the History query). */
+export interface ReputationSample {
+  height: bigint;
+  /** R in millionths. */
+  reputation: bigint;
+  tier: Tier;
 }
 
 export interface PageRequestMsg {
@@ -79,6 +91,8 @@ const PARAM_LONGS = [
   "flAlpha",
   "trustedWeightPercent",
   "normalWeightPercent",
+  "historyInterval",
+  "historyLength",
 ] as const;
 
 const toObject = (t: protobuf.Type, bytes: Uint8Array) =>
@@ -99,8 +113,24 @@ function toWire(v: ValidatorReputation): Record<string, unknown> {
   return o;
 }
 
+const sampleIn = (o: Record<string, unknown>): ReputationSample => ({
+  height: BigInt(String(o.height ?? "0")),
+  reputation: BigInt(String(o.reputation ?? "0")),
+  tier: Number(o.tier ?? 0) as Tier,
+});
+const sampleOut = (v: ReputationSample) => ({
+  height: v.height.toString(),
+  reputation: v.reputation.toString(),
+  tier: v.tier,
+});
+
 const ValidatorReputationT = type("ValidatorReputation");
 const ParamsT = type("Params");
+const ReputationSampleT = type("ReputationSample");
+
+export const encodeSample = (v: ReputationSample) =>
+  ReputationSampleT.encode(ReputationSampleT.fromObject(sampleOut(v))).finish();
+export const decodeSample = (b: Uint8Array) => sampleIn(toObject(ReputationSampleT, b));
 
 export const encodeReputation = (v: ValidatorReputation) =>
   ValidatorReputationT.encode(ValidatorReputationT.fromObject(toWire(v))).finish();
@@ -145,6 +175,21 @@ const pageIn = (o: unknown): PageRequestMsg | undefined => {
   };
 };
 
+const pageOut = (p: PageRequestMsg | undefined) =>
+  p ? { ...p, offset: p.offset.toString(), limit: p.limit.toString() } : undefined;
+
+type PageResponseMsg = { nextKey: Uint8Array<ArrayBufferLike>; total: bigint };
+
+const pageResponseIn = (o: unknown): PageResponseMsg => {
+  const p = o as Record<string, unknown> | undefined;
+  return {
+    nextKey: new Uint8Array((p?.nextKey as number[]) ?? []) as Uint8Array<ArrayBufferLike>,
+    total: BigInt(String(p?.total ?? "0")),
+  };
+};
+const pageResponseOut = (p: PageResponseMsg | undefined) =>
+  p ? { nextKey: p.nextKey, total: p.total.toString() } : undefined;
+
 export const QueryValidatorRequest = codec(
   "QueryValidatorRequest",
   (o) => ({ validatorAddress: String(o.validatorAddress) }),
@@ -184,6 +229,25 @@ export const QueryValidatorsResponse = codec(
     pagination: v.pagination
       ? { nextKey: v.pagination.nextKey, total: v.pagination.total.toString() }
       : undefined,
+  }),
+);
+export const QueryHistoryRequest = codec(
+  "QueryHistoryRequest",
+  (o) => ({ validatorAddress: String(o.validatorAddress), pagination: pageIn(o.pagination) }),
+  (v: { validatorAddress: string; pagination?: PageRequestMsg }) => ({
+    validatorAddress: v.validatorAddress,
+    pagination: pageOut(v.pagination),
+  }),
+);
+export const QueryHistoryResponse = codec(
+  "QueryHistoryResponse",
+  (o) => ({
+    samples: ((o.samples as Record<string, unknown>[]) ?? []).map(sampleIn),
+    pagination: pageResponseIn(o.pagination),
+  }),
+  (v: { samples: ReputationSample[]; pagination?: PageResponseMsg }) => ({
+    samples: v.samples.map(sampleOut),
+    pagination: pageResponseOut(v.pagination),
   }),
 );
 export const QueryParamsRequest = codec(

@@ -4,6 +4,8 @@ import type { QueryDef } from "../../chain/app/module.ts";
 import { VALOPER_PREFIX } from "../staking/store.ts";
 import type { ReputationKeeper } from "./keeper.ts";
 import {
+  QueryHistoryRequest,
+  QueryHistoryResponse,
   QueryParamsRequest,
   QueryParamsResponse,
   QueryValidatorRequest,
@@ -28,6 +30,13 @@ export function reputationQueries(k: ReputationKeeper): QueryDef[] {
       const all = (await k.all(ctx)).filter((r) => req.tier === Tier.Unspecified || r.tier === req.tier);
       const { items, pagination } = paginateList(all, req.pagination);
       return { validators: items, pagination };
+    }),
+    grpcQuery(`${Q}/History`, QueryHistoryRequest, QueryHistoryResponse, async (ctx, req) => {
+      addressArg(req.validatorAddress, "validator", VALOPER_PREFIX);
+      if (!(await k.get(ctx, req.validatorAddress)))
+        throw grpcNotFound(`no reputation for validator ${req.validatorAddress}`);
+      const { items, pagination } = await k.history(ctx, req.validatorAddress, req.pagination);
+      return { samples: items, pagination };
     }),
     grpcQuery(`${Q}/Params`, QueryParamsRequest, QueryParamsResponse, async (ctx) => ({
       params: await k.params(ctx),

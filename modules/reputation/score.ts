@@ -17,7 +17,13 @@ export const DEFAULT_REPUTATION_PARAMS: ReputationParams = {
   flAlpha: 50_000n,
   trustedWeightPercent: 150n,
   normalWeightPercent: 100n,
+  // A sample of every validator's R and tier every 10 blocks, the last 100 kept (1000 blocks).
+  historyInterval: 10n,
+  historyLength: 100n,
 };
+
+/** Samples kept per validator at most: one page of a query holds a whole history, state stays small. */
+export const MAX_HISTORY_LENGTH = 1000n;
 
 /**
  * One observation folded into the exponential moving average: R + alpha (target - R), with
@@ -67,4 +73,7 @@ export function validateReputationParams(p: ReputationParams): void {
     throw new Error("trusted_weight_percent must be within [1, 1000]");
   if (p.normalWeightPercent < 1n || p.normalWeightPercent > 1000n)
     throw new Error("normal_weight_percent must be within [1, 1000]");
+  if (p.historyInterval < 1n) throw new Error("history_interval must be at least 1 block");
+  if (p.historyLength < 1n || p.historyLength > MAX_HISTORY_LENGTH)
+    throw new Error(`history_length must be within [1, ${MAX_HISTORY_LENGTH}]`);
 }

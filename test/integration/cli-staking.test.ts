@@ -57,6 +57,8 @@ describe("cifer staking, slashing and reputation commands against a running node
           ...g.app_state!.slashing,
           params: { signed_blocks_window: "10", downtime_jail_duration: `${JAIL_SECONDS}s` },
         };
+        // A reputation sample every 2 blocks, so the history has several by the reputation test.
+        g.app_state!.reputation = { params: { history_interval: "2" } };
       },
     });
     await node.start();
@@ -331,9 +333,29 @@ describe("cifer staking, slashing and reputation commands against a running node
     assert.ok(filtered.every((r: { tier: string }) => r.tier === mine.tier));
     assert.ok(filtered.some((r: { validatorAddress: string }) => r.validatorAddress === valoper));
 
+    // The history: a sample every 2 blocks, by height, each a valid R and tier.
+    const { samples } = await json("query", "reputation", "history", valoper);
+    assert.ok(samples.length >= 2, `samples: ${JSON.stringify(samples)}`);
+    const heights = samples.map((x: { height: string }) => BigInt(x.height));
+    for (const [i, height] of heights.entries()) {
+      assert.equal(height % 2n, 0n);
+      if (i > 0) assert.equal(height, heights[i - 1]! + 2n);
+    }
+    for (const x of samples as { reputation: string; tier: string }[]) {
+      assert.ok(BigInt(x.reputation) > 0n && BigInt(x.reputation) <= 1_000_000n);
+      assert.match(x.tier, /^TIER_(TRUSTED|NORMAL|INITIAL)$/);
+    }
+    const table = assertOk(await run(["query", "reputation", "history", one.consensusAddress])).stdout;
+    assert.match(table, /^HEIGHT\s+REPUTATION\s+TIER\n/);
+    // The newest sample of the JSON answer (the ring moves on as blocks pass, its newest stays).
+    assert.match(table, new RegExp(`^${heights.at(-1)}\\s+[01](\\.\\d+)?\\s+(trusted|normal|initial)$`, "m"));
+
     const { params } = await json("query", "reputation", "params");
+    assert.equal(params.historyInterval, "2");
     assert.deepEqual(Object.keys(params).sort(), [
       "flAlpha",
+      "historyInterval",
+      "historyLength",
       "normalWeightPercent",
       "proposeAlpha",
       "signAlpha",
@@ -345,6 +367,10 @@ describe("cifer staking, slashing and reputation commands against a running node
     );
     assertOneLineError(
       await run(["query", "reputation", "validator", NO_VALIDATOR]),
+      /no reputation for validator/,
+    );
+    assertOneLineError(
+      await run(["query", "reputation", "history", NO_VALIDATOR]),
       /no reputation for validator/,
     );
   });

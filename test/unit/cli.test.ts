@@ -263,6 +263,7 @@ describe("--help on every command", { concurrency: 3 }, () => {
       "query slashing params",
       "query reputation validator",
       "query reputation validators",
+      "query reputation history",
       "query reputation params",
       "query tx",
       "query account",

@@ -5,12 +5,13 @@ import type { CiferClient } from "../../cifer-client.ts";
 import {
   REPUTATION_TIER_NAMES,
   type ReputationParams,
+  type ReputationSample,
   ReputationTier,
   reputationTierToJson,
   type ValidatorReputation,
 } from "../../reputation.ts";
 import { CliError } from "../errors.ts";
-import { printFields, printTable } from "../io.ts";
+import { type OutputFormat, printFields, printTable } from "../io.ts";
 import {
   outputOf,
   parseNodeUrl,
@@ -47,6 +48,27 @@ export function reputationJson(r: ValidatorReputation): Record<string, unknown> 
   };
 }
 
+/** A validator's history: a HEIGHT / REPUTATION / TIER table, or protobuf JSON with `-o json`. */
+export function emitReputationHistory(format: OutputFormat, samples: ReputationSample[]): void {
+  emit(
+    format,
+    () => ({
+      samples: samples.map((x) => ({
+        height: x.height.toString(),
+        reputation: x.reputation.toString(),
+        tier: reputationTierToJson(x.tier),
+      })),
+    }),
+    () => {
+      if (samples.length === 0) return void process.stdout.write("no samples yet\n");
+      printTable(
+        ["HEIGHT", "REPUTATION", "TIER"],
+        samples.map((x) => [x.height.toString(), formatR(x.reputation), tierName(x.tier)]),
+      );
+    },
+  );
+}
+
 const paramsJson = (p: ReputationParams) =>
   Object.fromEntries(Object.entries(p).map(([k, v]) => [k, (v as bigint).toString()]));
 
@@ -55,6 +77,26 @@ async function allReputations(client: CiferClient, tier: ReputationTier): Promis
     const r = await client.query.reputation.validators(tier, key);
     return { items: r.validators, nextKey: r.pagination.nextKey };
   });
+}
+
+type ValidatorArg = { valoper: string } | { valcons: string };
+
+/** An operator address (cifvaloper1...) or a consensus address (cifvalcons1...), checked offline. */
+function parseValidatorArg(arg: string): ValidatorArg {
+  const a = arg.trim();
+  return a.startsWith(`${VALCONS_PREFIX}1`)
+    ? { valcons: parseValconsArg(a) }
+    : { valoper: parseValoperArg(arg, "validator address") };
+}
+
+/** The module answers by operator address; a consensus address is looked up in the full list. */
+async function reputationOf(c: CiferClient, which: ValidatorArg): Promise<ValidatorReputation> {
+  if ("valoper" in which) return c.query.reputation.validator(which.valoper);
+  const found = (await allReputations(c, ReputationTier.Unspecified)).find(
+    (x) => x.consensusAddress === which.valcons,
+  );
+  if (!found) throw new CliError(`no reputation for a validator with consensus address ${which.valcons}`);
+  return found;
 }
 
 export function registerReputationQueryCommands(query: Command): void {
@@ -66,6 +108,7 @@ export function registerReputationQueryCommands(query: Command): void {
   withExamples(reputation, [
     "cifer query reputation validators",
     "cifer query reputation validator cifvaloper1...",
+    "cifer query reputation history cifvaloper1...",
   ]);
 
   const validator = reputation
@@ -78,19 +121,10 @@ export function registerReputationQueryCommands(query: Command): void {
     "cifer query reputation validator cifvalcons1... -o json",
   ]);
   validator.action(async (arg: string, opts: QueryFlags) => {
-    // The module answers by operator address; a consensus address is looked up in the full list.
-    const valcons = arg.trim().startsWith(`${VALCONS_PREFIX}1`) ? parseValconsArg(arg.trim()) : undefined;
-    const valoper = valcons === undefined ? parseValoperArg(arg, "validator address") : undefined;
+    const which = parseValidatorArg(arg);
     const url = parseNodeUrl(opts.node);
     const format = outputOf(opts);
-    const r = await withClient(url, async (c) => {
-      if (valoper !== undefined) return c.query.reputation.validator(valoper);
-      const found = (await allReputations(c, ReputationTier.Unspecified)).find(
-        (x) => x.consensusAddress === valcons,
-      );
-      if (!found) throw new CliError(`no reputation for a validator with consensus address ${valcons}`);
-      return found;
-    });
+    const r = await withClient(url, (c) => reputationOf(c, which));
     emit(
       format,
       () => ({ validator: reputationJson(r) }),
@@ -108,6 +142,31 @@ export function registerReputationQueryCommands(query: Command): void {
           proposals_failed: r.proposalsFailed.toString(),
         }),
     );
+  });
+
+  const history = reputation
+    .command("history")
+    .description(
+      "a validator's recorded reputation: R and tier every history_interval blocks, the last history_length samples (see 'cifer query reputation params')",
+    )
+    .argument("<validator>", "operator address (cifvaloper1...) or consensus address (cifvalcons1...)");
+  withQueryOptions(history);
+  withExamples(history, [
+    "cifer query reputation history cifvaloper1...",
+    "cifer query reputation history cifvalcons1... -o json",
+  ]);
+  history.action(async (arg: string, opts: QueryFlags) => {
+    const which = parseValidatorArg(arg);
+    const url = parseNodeUrl(opts.node);
+    const format = outputOf(opts);
+    const samples = await withClient(url, async (c) => {
+      const valoper = "valoper" in which ? which.valoper : (await reputationOf(c, which)).validatorAddress;
+      return allPages(async (key) => {
+        const r = await c.query.reputation.history(valoper, { key });
+        return { items: r.samples, nextKey: r.pagination.nextKey };
+      });
+    });
+    emitReputationHistory(format, samples);
   });
 
   const validators = reputation
@@ -163,6 +222,8 @@ export function registerReputationQueryCommands(query: Command): void {
           fl_alpha: `${formatR(p.flAlpha)} (${p.flAlpha} millionths: weight of one federated-learning verdict)`,
           trusted_weight_percent: `${p.trustedWeightPercent}% (proposer weight of trusted validators)`,
           normal_weight_percent: `${p.normalWeightPercent}% (proposer weight of normal validators)`,
+          history_interval: `${p.historyInterval} blocks (between two samples of each validator's reputation)`,
+          history_length: `${p.historyLength} (samples kept per validator)`,
         }),
     );
   });
