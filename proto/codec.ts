@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import protobuf from "protobufjs";
 
@@ -94,6 +95,25 @@ export interface ProtoCodec<T> {
  */
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => (target.startsWith("/") ? target : join(PROTO_DIR, target));
+
+let everyFileLoaded = false;
+
+/**
+ * The shared root with every .proto file under proto/ loaded (whichever modules' codecs have been
+ * created), for code that reads the definitions themselves: the REST gateway (chain/rest) finds the
+ * query services and types there.
+ */
+export function allProtos(): protobuf.Root {
+  if (!everyFileLoaded) {
+    const files = readdirSync(PROTO_DIR, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".proto"))
+      .sort();
+    root.loadSync(files.map((f) => join(PROTO_DIR, f)));
+    root.resolveAll();
+    everyFileLoaded = true;
+  }
+  return root;
+}
 
 /**
  * The codec factory of one package (e.g. `cifer.market.v1`) after loading its files (paths relative

@@ -245,6 +245,9 @@ async function printSummary(o: {
   w();
   w(`  chain id  ${o.chainId}`);
   for (const [i, url] of o.rpcUrls.entries()) w(`  RPC       ${url}  (node${i})`);
+  w(`  explorer  ${o.rpcUrl}/explorer/  (blocks, validators, FL tasks, market; live)`);
+  w(`  REST      ${o.rpcUrl}/cosmos/...  (Cosmos REST; wallets: ${o.rpcUrl}/chain-info.json)`);
+  w(`  metrics   ${o.rpcUrl}/metrics`);
   w(`  home      ${o.home}`);
   for (const l of o.logs) w(`  log       ${l}`);
   w();

@@ -18,14 +18,27 @@ export interface NodeConfig {
     maxBatchRequests: number;
     timeoutBroadcastTxCommitMs: number;
     corsAllowedOrigins: string[];
+    /** What a CORS preflight allows (CometBFT's cors_allowed_methods / cors_allowed_headers). */
+    corsAllowedMethods: string[];
+    corsAllowedHeaders: string[];
     rateLimitPerSecond: number;
     rateLimitBurst: number;
+    /** Client IPs the rate limiter tracks at most (least recently seen evicted): bounds its memory. */
+    rateLimitMaxClients: number;
+    /** Open TCP connections to the RPC port; beyond it new ones are closed (0: no limit). */
+    maxOpenConnections: number;
+    /** Time a client has to send a whole request. */
+    requestTimeoutMs: number;
+    /** Largest request line plus headers, so also the longest URL. */
+    maxHeaderBytes: number;
     /** /websocket: open connections in total and per client IP. */
     websocketMaxConnections: number;
     websocketMaxConnectionsPerIp: number;
     /** /websocket: clients with subscriptions, and subscriptions per client (CometBFT's names). */
     maxSubscriptionClients: number;
     maxSubscriptionsPerClient: number;
+    /** The web explorer at /explorer (static files; it reads the public endpoints like any client). */
+    explorer: boolean;
   };
   p2p: { host: string; port: number; persistentPeers: string[] };
   mempool: {
@@ -37,13 +50,29 @@ export interface NodeConfig {
   };
   consensus: ConsensusTimeouts & { blockIntervalMs: number };
   app: { minimumGasPrices: GasPrice[]; minimumGasPricesText: string };
+  /** Cosmos REST (chain/rest): on the RPC port, or a listener of its own when `addr` is set. */
+  rest: { addr: { host: string; port: number } | null };
   blobs: BlobsConfig;
+  instrumentation: InstrumentationConfig;
   /**
    * The whole config.json as parsed: node services (chain/node/services.ts) read and validate
    * their own sections from it, so this parser needs to know none of them.
    */
   raw: JsonObject;
 }
+
+/** Prometheus metrics (CometBFT's [instrumentation] section). */
+export interface InstrumentationConfig {
+  /** Serve GET /metrics. */
+  prometheus: boolean;
+  /** A listener of its own for /metrics; null serves it on the RPC port. */
+  prometheusAddr: { host: string; port: number } | null;
+  /** Connections to that listener (0: no limit). */
+  maxOpenConnections: number;
+}
+
+const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /** The blob store and its HTTP and P2P service (chain/blobs). */
 export interface BlobsConfig {
@@ -100,8 +129,14 @@ export function defaultConfigJson(o: {
       max_batch_requests: 10,
       timeout_broadcast_tx_commit_ms: 10_000,
       cors_allowed_origins: [],
+      cors_allowed_methods: ["HEAD", "GET", "POST", "PUT", "OPTIONS"],
+      cors_allowed_headers: ["Origin", "Accept", "Content-Type", "X-Requested-With", "X-Server-Time"],
       rate_limit_per_second: 500,
       rate_limit_burst: 1000,
+      rate_limit_max_clients: 100_000,
+      max_open_connections: 900,
+      request_timeout_ms: 120_000,
+      max_header_bytes: 1_048_576,
     },
     p2p: { laddr: `tcp://0.0.0.0:${o.p2pPort ?? 26656}`, persistent_peers: [] },
     mempool: {
@@ -121,7 +156,9 @@ export function defaultConfigJson(o: {
       timeout_precommit_delta_ms: DEFAULT_TIMEOUTS.precommitDeltaMs,
     },
     app: { minimum_gas_prices: "0.0025ucif" },
+    rest: { laddr: "" },
     blobs: { enabled: true, ...DEFAULT_BLOBS, upload_burst_bytes: DEFAULT_BLOBS.max_blob_bytes },
+    instrumentation: { prometheus: true, prometheus_laddr: "", max_open_connections: 3 },
   };
 }
 
@@ -148,6 +185,7 @@ export function parseConfig(json: unknown): NodeConfig {
     const cs = obj(c.consensus ?? {}, "consensus");
     const app = obj(c.app ?? {}, "app");
     const blobs = parseBlobs(obj(c.blobs ?? {}, "blobs"));
+    const instr = obj(c.instrumentation ?? {}, "instrumentation");
     const logLevel = optional(c.log_level, (v) => str(v, "log_level"), "info") as LogLevel;
     if (!LEVELS.includes(logLevel)) throw new ConfigError(`log_level: one of ${LEVELS.join(", ")}`);
     const gasText = optional(app.minimum_gas_prices, (v) => str(v, "app.minimum_gas_prices"), "0.0025ucif");
@@ -176,8 +214,46 @@ export function parseConfig(json: unknown): NodeConfig {
         corsAllowedOrigins: arr(rpc.cors_allowed_origins ?? [], "rpc.cors_allowed_origins").map((o, i) =>
           str(o, `rpc.cors_allowed_origins[${i}]`),
         ),
+        corsAllowedMethods: arr(
+          rpc.cors_allowed_methods ?? ["HEAD", "GET", "POST", "PUT", "OPTIONS"],
+          "rpc.cors_allowed_methods",
+        ).map((m, i) => {
+          const v = str(m, `rpc.cors_allowed_methods[${i}]`);
+          if (!HTTP_METHODS.includes(v))
+            throw new ConfigError(`rpc.cors_allowed_methods[${i}]: one of ${HTTP_METHODS.join(", ")}`);
+          return v;
+        }),
+        corsAllowedHeaders: arr(
+          rpc.cors_allowed_headers ?? [
+            "Origin",
+            "Accept",
+            "Content-Type",
+            "X-Requested-With",
+            "X-Server-Time",
+          ],
+          "rpc.cors_allowed_headers",
+        ).map((h, i) => {
+          const v = str(h, `rpc.cors_allowed_headers[${i}]`);
+          if (!HEADER_NAME.test(v))
+            throw new ConfigError(`rpc.cors_allowed_headers[${i}]: not a header name: ${JSON.stringify(v)}`);
+          return v;
+        }),
         rateLimitPerSecond: int(rpc.rate_limit_per_second ?? 500, "rpc.rate_limit_per_second", 1, 1_000_000),
         rateLimitBurst: int(rpc.rate_limit_burst ?? 1000, "rpc.rate_limit_burst", 1, 10_000_000),
+        rateLimitMaxClients: int(
+          rpc.rate_limit_max_clients ?? 100_000,
+          "rpc.rate_limit_max_clients",
+          100,
+          10_000_000,
+        ),
+        maxOpenConnections: int(rpc.max_open_connections ?? 900, "rpc.max_open_connections", 0, 1_000_000),
+        requestTimeoutMs: int(rpc.request_timeout_ms ?? 120_000, "rpc.request_timeout_ms", 1000, 3_600_000),
+        maxHeaderBytes: int(
+          rpc.max_header_bytes ?? 1_048_576,
+          "rpc.max_header_bytes",
+          1024,
+          64 * 1024 * 1024,
+        ),
         websocketMaxConnections: int(
           rpc.websocket_max_connections ?? 100,
           "rpc.websocket_max_connections",
@@ -202,6 +278,7 @@ export function parseConfig(json: unknown): NodeConfig {
           1,
           1000,
         ),
+        explorer: optional(rpc.explorer, (v) => bool(v, "rpc.explorer"), true),
       },
       p2p: {
         ...p2pAddr,
@@ -238,13 +315,35 @@ export function parseConfig(json: unknown): NodeConfig {
         ),
       },
       app: { minimumGasPrices, minimumGasPricesText: gasText },
+      rest: parseRest(obj(c.rest ?? {}, "rest")),
       blobs,
+      instrumentation: parseInstrumentation(instr, rpcAddr),
       raw: c,
     };
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError((e as Error).message);
   }
+}
+
+function parseInstrumentation(o: JsonObject, rpcAddr: { host: string; port: number }): InstrumentationConfig {
+  const text = optional(o.prometheus_laddr, (v) => str(v, "instrumentation.prometheus_laddr"), "");
+  const prometheusAddr = text === "" ? null : laddr(text, "instrumentation.prometheus_laddr");
+  if (prometheusAddr && prometheusAddr.port === rpcAddr.port && prometheusAddr.port !== 0)
+    throw new ConfigError(
+      `instrumentation.prometheus_laddr: port ${prometheusAddr.port} is rpc.laddr's; leave it "" to serve /metrics on the RPC port`,
+    );
+  return {
+    prometheus: optional(o.prometheus, (v) => bool(v, "instrumentation.prometheus"), true),
+    prometheusAddr,
+    maxOpenConnections: int(o.max_open_connections ?? 3, "instrumentation.max_open_connections", 0, 100_000),
+  };
+}
+
+/** rest.laddr: "" (the default) serves Cosmos REST on the RPC port, tcp://HOST:PORT on its own. */
+function parseRest(r: JsonObject): NodeConfig["rest"] {
+  const text = optional(r.laddr, (v) => str(v, "rest.laddr"), "");
+  return { addr: text === "" ? null : laddr(text, "rest.laddr") };
 }
 
 function parseBlobs(b: JsonObject): BlobsConfig {

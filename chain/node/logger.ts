@@ -19,8 +19,17 @@ export function createLogger(
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
-    const rec = { level: lvl, time: new Date().toISOString(), module, msg, ...fields };
-    write(`${JSON.stringify(rec, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+    const head = { level: lvl, time: new Date().toISOString(), module, msg };
+    // The four keys every line has are never overwritten by a field of the same name.
+    const rec = fields ? Object.assign({ ...head }, fields, head) : head;
+    let line: string;
+    try {
+      line = JSON.stringify(rec, jsonValue);
+    } catch (e) {
+      // A field JSON cannot encode (a cycle): the line still goes out, without the fields.
+      line = JSON.stringify({ ...head, log_error: (e as Error).message });
+    }
+    write(`${line}\n`);
   };
   return {
     debug: (m, f) => emit("debug", m, f),
@@ -29,4 +38,11 @@ export function createLogger(
     error: (m, f) => emit("error", m, f),
     child: (m) => createLogger(level, m, write),
   };
+}
+
+/** bigints as decimal strings; Errors (which JSON.stringify turns into {}) as their message. */
+function jsonValue(_key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Error) return v.message;
+  return v;
 }

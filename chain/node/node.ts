@@ -1,3 +1,4 @@
+import { explorerRoutes } from "../explorer/routes.ts";
 import { ed25519Agreement } from "../crypto/x25519.ts";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -16,7 +17,11 @@ import { ChannelId, DEFAULT_CHANNELS } from "../p2p/channels.ts";
 import { Switch } from "../p2p/switch.ts";
 import { bytesEqual, sha256 } from "../crypto/hash.ts";
 import { type GenesisDoc, parseGenesisDoc } from "../genesis/genesis-doc.ts";
-import { type RpcRoutes, startRpcServer } from "../rpc/server.ts";
+import { type RpcRoutes, type RpcServerOptions, startRpcServer } from "../rpc/server.ts";
+import { restRoutes } from "../rest/routes.ts";
+import { metricsRoutes, startMetricsServer } from "../metrics/http.ts";
+import { NodeMetrics } from "../metrics/node-metrics.ts";
+import { fastifyLogger } from "./fastify-logger.ts";
 import type { ChainState } from "../state/chain-state.ts";
 import type { BlockExecutor } from "../state/executor.ts";
 import type { KVReader } from "../store/kv.ts";
@@ -52,6 +57,10 @@ export class CiferNode {
   private blobs: { store: BlobStore; reactor: BlobReactor } | null = null;
   private sw: Switch | null = null;
   private rpc: { close(): Promise<void>; port: number } | null = null;
+  /** Cosmos REST on a listener of its own (rest.laddr); it is on the RPC port in any case. */
+  private restServer: { close(): Promise<void>; port: number } | null = null;
+  /** /metrics on a listener of its own (instrumentation.prometheus_laddr). */
+  private metricsServer: { close(): Promise<void> } | null = null;
   private executor: BlockExecutor | null = null;
   private services: ServiceHost | null = null;
   private fatal!: (e: Error) => void;
@@ -60,6 +69,7 @@ export class CiferNode {
   private resolveDone!: () => void;
 
   private readonly log: Logger;
+  private readonly logLevel: LogLevel;
 
   constructor(
     home: string,
@@ -71,7 +81,8 @@ export class CiferNode {
   ) {
     this.paths = homePaths(home);
     this.config = loadConfig(this.paths.config);
-    this.log = createLogger(logLevel ?? this.config.logLevel);
+    this.logLevel = logLevel ?? this.config.logLevel;
+    this.log = createLogger(this.logLevel);
     let text: string;
     try {
       text = readFileSync(this.paths.genesis, "utf8");
@@ -164,6 +175,7 @@ export class CiferNode {
       make({ chainId: genesis.chainId, query }),
     );
     if (config.blobs.enabled) routes.push(await this.startBlobs(sw, uploadChecks));
+    if (config.rpc.explorer) routes.push(explorerRoutes());
     const mempoolReactor = new MempoolReactor(mempool, sw.channel(ChannelId.Mempool));
     const isValidator = state.validators.validators.some((v) => bytesEqual(v.pubKey, validatorKey.pubkey));
     const consensus = new ConsensusService({
@@ -243,14 +255,56 @@ export class CiferNode {
     } catch (e) {
       throw new NodeStartError((e as Error).message);
     }
-    this.rpc = await startRpcServer(backend, {
+    const metrics = config.instrumentation.prometheus
+      ? new NodeMetrics({
+          chainId: genesis.chainId,
+          sources: {
+            lastHeight: () => executor.state.lastBlockHeight,
+            round: () => consensus.round,
+            mempool: () => ({ size: mempool.size, bytes: mempool.bytes }),
+            peers: () => sw.peers().length,
+            caughtUp: () => blockSync.caughtUp,
+          },
+        })
+      : undefined;
+    if (metrics) {
+      executor.onCommit((c) => metrics.observeCommit(c));
+      const addr = config.instrumentation.prometheusAddr;
+      if (addr) {
+        this.metricsServer = await startMetricsServer(metrics, {
+          ...addr,
+          maxOpenConnections: config.instrumentation.maxOpenConnections,
+        });
+        log.info("metrics listening", { url: `http://${addr.host}:${addr.port}/metrics` });
+      } else routes.push(metricsRoutes(metrics));
+    }
+    const rest = restRoutes({
+      backend,
+      version: { name: "cifer", version: VERSION },
+      minimumGasPrices: config.app.minimumGasPrices,
+      ports: () =>
+        this.rpc && this.restServer ? { rpc: this.rpc.port, rest: this.restServer.port } : undefined,
+    });
+    routes.push(rest);
+    const rpcOptions: RpcServerOptions = {
       host: config.rpc.host,
       port: config.rpc.port,
       maxBodyBytes: config.rpc.maxBodyBytes,
       maxBatchRequests: config.rpc.maxBatchRequests,
       timeoutBroadcastTxCommitMs: config.rpc.timeoutBroadcastTxCommitMs,
       corsAllowedOrigins: config.rpc.corsAllowedOrigins,
-      rateLimit: { requestsPerSecond: config.rpc.rateLimitPerSecond, burst: config.rpc.rateLimitBurst },
+      corsAllowedMethods: config.rpc.corsAllowedMethods,
+      corsAllowedHeaders: config.rpc.corsAllowedHeaders,
+      rateLimit: {
+        requestsPerSecond: config.rpc.rateLimitPerSecond,
+        burst: config.rpc.rateLimitBurst,
+        maxKeys: config.rpc.rateLimitMaxClients,
+      },
+      maxOpenConnections: config.rpc.maxOpenConnections,
+      requestTimeoutMs: config.rpc.requestTimeoutMs,
+      maxHeaderBytes: config.rpc.maxHeaderBytes,
+      loggerInstance: fastifyLogger(log.child("rpc"), this.logLevel),
+      ...(metrics ? { observer: metrics } : {}),
       websocket: {
         maxConnections: config.rpc.websocketMaxConnections,
         maxConnectionsPerIp: config.rpc.websocketMaxConnectionsPerIp,
@@ -258,8 +312,20 @@ export class CiferNode {
         maxSubscriptionsPerClient: config.rpc.maxSubscriptionsPerClient,
       },
       routes,
-    });
+    };
+    this.rpc = await startRpcServer(backend, rpcOptions);
     log.info("rpc listening", { url: this.rpcUrl });
+    if (config.rest.addr) {
+      // The RPC port's limits, CORS and logging, serving only the REST routes.
+      this.restServer = await startRpcServer(backend, {
+        ...rpcOptions,
+        ...config.rest.addr,
+        jsonRpc: false,
+        websocket: false,
+        routes: [rest],
+      });
+      log.info("rest listening", { url: `http://${config.rest.addr.host}:${this.restServer.port}` });
+    }
   }
 
   /** The blob store as services use it (undefined without one). */
@@ -323,6 +389,10 @@ export class CiferNode {
 
   /** Clean shutdown: stop serving and the services, finish the block in progress, close peers and the database. */
   async stop(): Promise<void> {
+    await this.metricsServer?.close();
+    this.metricsServer = null;
+    await this.restServer?.close();
+    this.restServer = null;
     await this.rpc?.close();
     this.rpc = null;
     await this.services?.stop();

@@ -31,9 +31,9 @@ export const P2P_PROTOCOL = 8n;
 export const NODE_CHANNELS = "40202122233038606100";
 
 const DEFAULT_PER_PAGE = 30;
-const MAX_PER_PAGE = 100;
+export const MAX_PER_PAGE = 100;
 const MAX_BLOCKCHAIN_METAS = 20n;
-const MAX_QUERY_LENGTH = 512;
+export const MAX_QUERY_LENGTH = 512;
 const GENESIS_CHUNK_SIZE = 16 * 1024 * 1024;
 
 export interface MethodContext {
@@ -144,27 +144,46 @@ function flowStatus(): JsonObj {
 
 // ---------------------------------------------------------------- the method table
 
+/**
+ * The node's p2p NodeInfo (CometBFT's DefaultNodeInfo) as status reports it; the REST node_info
+ * (chain/rest) reports the same. channels is hex.
+ */
+export function nodeInfoOf(backend: RpcBackend) {
+  const node = backend.nodeInfo();
+  return {
+    protocolVersion: { p2p: P2P_PROTOCOL, block: BLOCK_PROTOCOL, app: backend.abciInfo().appVersion },
+    id: node.id,
+    listenAddr: node.listenAddr,
+    network: node.network,
+    version: COMETBFT_VERSION,
+    channels: NODE_CHANNELS,
+    moniker: node.moniker,
+    txIndex: "on",
+    rpcAddress: node.rpcAddress,
+  };
+}
+
 export const METHODS: Readonly<Record<string, RpcMethod>> = {
   health: method([], () => ({})),
 
   status: method([], async ({ backend }) => {
-    const node = backend.nodeInfo();
+    const node = nodeInfoOf(backend);
     const sync = await backend.sync();
     const val = backend.validatorInfo();
     return {
       node_info: {
         protocol_version: {
-          p2p: int(P2P_PROTOCOL),
-          block: int(BLOCK_PROTOCOL),
-          app: int(backend.abciInfo().appVersion),
+          p2p: int(node.protocolVersion.p2p),
+          block: int(node.protocolVersion.block),
+          app: int(node.protocolVersion.app),
         },
         id: node.id,
         listen_addr: node.listenAddr,
         network: node.network,
-        version: COMETBFT_VERSION,
-        channels: NODE_CHANNELS,
+        version: node.version,
+        channels: node.channels,
         moniker: node.moniker,
-        other: { tx_index: "on", rpc_address: node.rpcAddress },
+        other: { tx_index: node.txIndex, rpc_address: node.rpcAddress },
       },
       sync_info: {
         latest_block_hash: hexUpper(sync.latestBlockHash),

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -17,8 +18,9 @@ import {
 } from "./errors.ts";
 import type { JsonValue } from "./json.ts";
 import { findMethod, METHODS, type MethodContext, WEBSOCKET_ONLY } from "./methods.ts";
+import { type RpcObserver, routeLabel } from "./observer.ts";
 import type { RawParams } from "./params.ts";
-import { RateLimiter } from "./rate-limiter.ts";
+import { clientKey, RateLimiter } from "./rate-limiter.ts";
 import { EventHub, type SubscriptionLimits } from "./subscriptions.ts";
 import { DEFAULT_WEBSOCKET_LIMITS, type WebsocketLimits, websocketRoutes } from "./websocket.ts";
 
@@ -41,10 +43,28 @@ export interface RpcServerOptions {
   timeoutBroadcastTxCommitMs?: number;
   /** Origins allowed by CORS ("*" for any); default none (no CORS headers). */
   corsAllowedOrigins?: string[];
-  /** Token bucket per client IP; default 500 requests/s with bursts of 1000. false disables it. */
-  rateLimit?: { requestsPerSecond: number; burst: number } | false;
+  /** Methods and headers a CORS preflight allows; defaults in DEFAULT_CORS. */
+  corsAllowedMethods?: string[];
+  corsAllowedHeaders?: string[];
+  /**
+   * Token bucket per client IP; default 500 requests/s with bursts of 1000, at most 100_000 IPs
+   * tracked (least recently seen evicted). false disables it.
+   */
+  rateLimit?: { requestsPerSecond: number; burst: number; maxKeys?: number } | false;
+  /** Open TCP connections; more are closed at once (CometBFT's max_open_connections); 0 = no limit. Default 900. */
+  maxOpenConnections?: number;
+  /** Time for a client to send a whole request (headers and body); default 120_000 ms. */
+  requestTimeoutMs?: number;
+  /** Largest request line plus headers (so also the URL); default 1 MiB (CometBFT's max_header_bytes). */
+  maxHeaderBytes?: number;
+  /** Serve JSON-RPC (POST /, GET /<method>); default true. false leaves only `routes` (and /websocket unless disabled). */
+  jsonRpc?: boolean;
   /** Fastify/pino logger configuration; default false (silent). */
   logger?: FastifyServerOptions["logger"];
+  /** A logger instance instead (the node's, see chain/node/fastify-logger.ts); wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
+  /** Told about every request answered and every rate-limited one (the node's metrics). */
+  observer?: RpcObserver;
   /**
    * More HTTP routes served next to JSON-RPC (the blob API), each registered as an encapsulated
    * Fastify plugin: it may use its own body parsers, limits and error handler, and the rate limiter
@@ -80,6 +100,16 @@ const DEFAULTS = {
   maxBatchRequests: 10,
   timeoutBroadcastTxCommitMs: 10_000,
   rateLimit: { requestsPerSecond: 500, burst: 1000 },
+  maxOpenConnections: 900,
+  // Long enough for a 64 MiB blob upload on a slow link; max_open_connections bounds slow clients.
+  requestTimeoutMs: 120_000,
+  maxHeaderBytes: 1_048_576,
+};
+
+/** CORS preflight answers (CometBFT's defaults plus PUT, which the blob upload uses). */
+export const DEFAULT_CORS = {
+  methods: ["HEAD", "GET", "POST", "PUT", "OPTIONS"],
+  headers: ["Origin", "Accept", "Content-Type", "X-Requested-With", "X-Server-Time"],
 };
 
 /** Id used for GET requests, as CometBFT's URI handler does. */
@@ -98,13 +128,27 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   const maxBatch = opts.maxBatchRequests ?? DEFAULTS.maxBatchRequests;
   const cors = opts.corsAllowedOrigins ?? [];
+  const corsMethods = (opts.corsAllowedMethods ?? DEFAULT_CORS.methods).join(", ");
+  const corsHeaders = (opts.corsAllowedHeaders ?? DEFAULT_CORS.headers).join(", ");
   const limiter =
     opts.rateLimit === false ? undefined : new RateLimiter(opts.rateLimit ?? DEFAULTS.rateLimit);
+  const observer = opts.observer;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
 
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: maxBodyBytes,
+    requestTimeout: requestTimeoutMs,
+    http: {
+      maxHeaderSize: opts.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
+      // Node checks the timeouts only this often (30 s by default): a tenth of the timeout, 250 ms to 5 s.
+      connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(requestTimeoutMs / 10))),
+    },
   });
+  // Node's headers timeout must not exceed the request timeout; slow-header clients go first.
+  app.server.headersTimeout = Math.min(requestTimeoutMs, 30_000);
+  const maxOpen = opts.maxOpenConnections ?? DEFAULTS.maxOpenConnections;
+  if (maxOpen > 0) app.server.maxConnections = maxOpen;
 
   const ctx: MethodContext = {
     backend,
@@ -175,7 +219,10 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
         ),
       };
     }
-    if (limiter && !limiter.take(ip, parsed.length - 1)) return { status: 429, body: rateLimited(null) };
+    if (limiter && !limiter.take(clientKey(ip), parsed.length - 1)) {
+      observer?.rateLimited("/");
+      return { status: 429, body: rateLimited(null) };
+    }
     const out: JsonRpcResponse[] = [];
     for (const req of parsed) {
       const res = await handleOne(req);
@@ -195,19 +242,23 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
       reply.header("access-control-allow-origin", cors.includes("*") ? "*" : origin);
       reply.header("vary", "Origin");
     }
-    if (limiter && !limiter.take(request.ip, 1)) {
+    if (limiter && !limiter.take(clientKey(request.ip), 1)) {
+      observer?.rateLimited(routeLabel(request));
       reply.header("retry-after", "1");
       return sendJson(reply, 429, rateLimited(request.method === "GET" ? URI_REQUEST_ID : null));
     }
   });
 
+  if (observer) {
+    app.addHook("onResponse", async (request, reply) => {
+      observer.request(routeLabel(request), reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
+
   app.options("*", async (request, reply) => {
     if (cors.length > 0 && request.headers.origin !== undefined) {
-      reply.header("access-control-allow-methods", "HEAD, GET, POST, PUT, OPTIONS");
-      reply.header(
-        "access-control-allow-headers",
-        "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time",
-      );
+      reply.header("access-control-allow-methods", corsMethods);
+      reply.header("access-control-allow-headers", corsHeaders);
       reply.header("access-control-max-age", "600");
     }
     return reply.code(204).send();
@@ -259,28 +310,34 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
     return reply.code(200).header("content-type", "text/html").send(html);
   };
 
-  app.get("/", async (request, reply) => endpointList(request, reply));
+  // A REST-only server (the node's rest.laddr) serves just its `routes` under the same hooks.
+  if (opts.jsonRpc !== false) {
+    app.get("/", async (request, reply) => endpointList(request, reply));
 
-  app.post("/", async (request, reply) => {
-    const body = request.body as Buffer | undefined;
-    if (!body || body.length === 0) return endpointList(request, reply);
-    const { status, body: out } = await handleBody(body.toString("utf8"), request.ip);
-    if (out === undefined) return reply.code(200).send();
-    return sendJson(reply, status, out);
-  });
+    app.post("/", async (request, reply) => {
+      const body = request.body as Buffer | undefined;
+      if (!body || body.length === 0) return endpointList(request, reply);
+      const { status, body: out } = await handleBody(body.toString("utf8"), request.ip);
+      if (out === undefined) return reply.code(200).send();
+      return sendJson(reply, status, out);
+    });
 
-  // CometBFT's URI handler serves /<method> whatever the HTTP verb; arguments come from the query.
-  const uriHandler = async (request: FastifyRequest<{ Params: { method: string } }>, reply: FastifyReply) => {
-    const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
-    try {
-      const result = await runMethod(request.params.method, { from: "uri", values: query });
-      return sendJson(reply, 200, success(URI_REQUEST_ID, result));
-    } catch (e) {
-      return sendJson(reply, 200, failure(URI_REQUEST_ID, toRpcError(e)));
-    }
-  };
-  app.get("/:method", uriHandler);
-  app.post("/:method", uriHandler);
+    // CometBFT's URI handler serves /<method> whatever the HTTP verb; arguments come from the query.
+    const uriHandler = async (
+      request: FastifyRequest<{ Params: { method: string } }>,
+      reply: FastifyReply,
+    ) => {
+      const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+      try {
+        const result = await runMethod(request.params.method, { from: "uri", values: query });
+        return sendJson(reply, 200, success(URI_REQUEST_ID, result));
+      } catch (e) {
+        return sendJson(reply, 200, failure(URI_REQUEST_ID, toRpcError(e)));
+      }
+    };
+    app.get("/:method", uriHandler);
+    app.post("/:method", uriHandler);
+  }
 
   let hub: EventHub | undefined;
   if (opts.websocket !== false) {
@@ -298,7 +355,7 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
     for (const k of Object.keys(DEFAULT_WEBSOCKET_LIMITS) as (keyof WebsocketLimits)[]) {
       if (ws[k] !== undefined) limits[k] = ws[k];
     }
-    await app.register(websocketRoutes({ hub, handleRequest: handleOne, limiter, limits }));
+    await app.register(websocketRoutes({ hub, handleRequest: handleOne, limiter, limits, observer }));
   }
 
   for (const routes of opts.routes ?? []) await app.register(routes);

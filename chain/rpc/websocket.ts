@@ -24,7 +24,8 @@ import {
   toRpcError,
 } from "./errors.ts";
 import type { PublishedEvent } from "./events.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
+import type { RpcObserver } from "./observer.ts";
+import { clientKey, type RateLimiter } from "./rate-limiter.ts";
 import { type EventHub, SubscriptionError } from "./subscriptions.ts";
 
 export interface WebsocketLimits {
@@ -57,6 +58,8 @@ export interface WebsocketDeps {
   handleRequest(req: unknown): Promise<object | undefined>;
   limiter?: RateLimiter;
   limits: WebsocketLimits;
+  /** Told of open connections and rate-limited messages (the node's metrics). */
+  observer?: RpcObserver;
 }
 
 /** Close codes (RFC 6455). */
@@ -97,9 +100,11 @@ export function websocketRoutes(deps: WebsocketDeps) {
         return;
       }
       open++;
+      deps.observer?.websocketConnections(open);
       perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
       new Connection(socket, ip, deps, app).start(() => {
         open--;
+        deps.observer?.websocketConnections(open);
         const n = (perIp.get(ip) ?? 1) - 1;
         if (n <= 0) perIp.delete(ip);
         else perIp.set(ip, n);
@@ -148,7 +153,8 @@ class Connection {
 
   private onMessage(data: Buffer | Buffer[], isBinary: boolean): void {
     const { limiter, limits } = this.deps;
-    if (limiter && !limiter.take(this.ip, 1)) {
+    if (limiter && !limiter.take(clientKey(this.ip), 1)) {
+      this.deps.observer?.rateLimited("/websocket");
       this.send(failure(null, serverError("too many requests: rate limit exceeded")));
       return;
     }

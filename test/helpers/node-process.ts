@@ -86,6 +86,11 @@ export class TestNode {
     return `http://127.0.0.1:${this.rpcPort}`;
   }
 
+  /** The node process's pid while it runs (e.g. to read /proc/<pid>/status). */
+  get pid(): number | undefined {
+    return this.running ? this.proc!.pid : undefined;
+  }
+
   get running(): boolean {
     return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
   }

@@ -25,6 +25,11 @@
  * the portfolio that the validators' committee passes (paid 7 CIF, the curve moves) and one of the
  * model that fails (refunded), a review and its rating; every payment checked to the last ucif
  * from the balances and the fees of every tx.
+ *
+ * Then issue #8's browser acceptance on the same network: the explorer (/explorer on a validator's
+ * RPC port) in headless Chromium shows blocks advancing live, a tx found by hash, the validator table
+ * with the tiers the chain reports, the task's charts and the market's price curves; a screenshot of
+ * each page is saved under test-results/explorer/.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -32,6 +37,7 @@ import { StargateClient } from "@cosmjs/stargate";
 import { devAccounts } from "../../chain/wiring/genesis.ts";
 import { type FlDemoResult, runFlDemo } from "../../testnet/fl-demo.ts";
 import { demoAccounts, type MarketDemoResult, runMarketDemo } from "../../testnet/market-demo.ts";
+import { formatCif } from "../../client/amounts.ts";
 import { CiferClient } from "../../client/cifer-client.ts";
 import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
 import { makeCosmoshubPath } from "@cosmjs/stargate";
@@ -41,6 +47,8 @@ import { taskModelOf } from "../../client/market/provenance.ts";
 import { MarketCode } from "../../modules/market/errors.ts";
 import { EscrowStatus } from "../../modules/market/proto.ts";
 import { RoundStatus, StageStatus, TaskStatus } from "../../modules/fl/proto.ts";
+import { Tier } from "../../modules/reputation/proto.ts";
+import { browserMissing, ExplorerBrowser } from "../helpers/explorer-browser.ts";
 import { TestNetwork } from "../helpers/network-process.ts";
 import { ucifBalance, ucifFee } from "../helpers/ucif.ts";
 
@@ -290,6 +298,102 @@ describe("FL acceptance: 4 validators, 4 trainers (one sign-flips x10), 3 rounds
       await refused(zed, msgSettleEscrow(zed, released), MarketCode.AlreadySettled, /already released/);
       assert.equal((await c.query.market.escrow(released)).status, EscrowStatus.Released);
     } finally {
+      c.disconnect();
+    }
+  });
+
+  test("explorer in headless Chromium: live blocks, a tx by hash, validators with tiers, the task's charts, price curves", async (t) => {
+    const missing = browserMissing();
+    if (missing) {
+      // CI installs Chromium (.ci/run): there a missing browser is a failure, not a skip.
+      if (process.env.CI) assert.fail(missing);
+      t.skip(missing);
+      return;
+    }
+    const node = net.nodes[1]!;
+    const c = await CiferClient.connect(node.url);
+    const b = await ExplorerBrowser.open(node.url);
+    try {
+      // Blocks advance on the open page, through the websocket (no reload).
+      await b.goto("");
+      const first = Number(await b.text("#latest-height"));
+      const top = await b.waitForTopBlockAbove(first + 1);
+      assert.ok(top >= first + 2, `blocks advanced from ${first} to ${top}`);
+      assert.ok((await b.page.$$("table.txs tbody tr[data-tx]")).length > 0, "the latest txs are listed");
+      t.diagnostic(`home: ${await b.screenshot("home")}`);
+
+      // A tx found by hash from the search box: the first portfolio sale.
+      const sale = market.sales[0]!;
+      await b.page.fill("#search input", sale.txHash.toLowerCase());
+      await b.page.press("#search input", "Enter");
+      await b.waitForRoute(`tx/${sale.txHash}`);
+      assert.equal(await b.text("#tx-hash"), sale.txHash);
+      assert.equal(await b.text("#tx-result"), "success");
+      assert.deepEqual(await b.page.$$eval(".msg-type", (els) => els.map((e) => e.textContent)), [
+        "/cifer.market.v1.MsgBuyAccess",
+      ]);
+      const indexed = await c.getTx(sale.txHash);
+      t.diagnostic(`tx: ${await b.screenshot("tx")}`);
+
+      // Its block, through the link on the tx page.
+      await b.page.click(`dl.fields a[href="#/block/${indexed!.height}"]`);
+      await b.waitForRoute(`block/${indexed!.height}`);
+      assert.equal(Number(await b.text("#block-height")), indexed!.height);
+      const shown = await b.page.$$eval("table.txs a.mono", (els) => els.map((e) => e.getAttribute("href")));
+      assert.ok(shown.includes(`#/tx/${sale.txHash}`), `block ${indexed!.height} lists the sale`);
+      t.diagnostic(`block: ${await b.screenshot("block")}`);
+
+      // The validator table: every validator, with the tier the chain reports for it.
+      await b.goto("validators");
+      const reps = (await c.query.reputation.validators()).validators;
+      const rows = await b.page.$$eval("table.validators tbody tr", (trs) =>
+        trs.map((tr) => ({
+          operator: tr.getAttribute("data-operator"),
+          tier: tr.querySelector(".tier-cell")?.textContent?.trim(),
+        })),
+      );
+      assert.equal(rows.length, 4);
+      const tierName: Record<number, string> = {
+        [Tier.New]: "New",
+        [Tier.Initial]: "Initial",
+        [Tier.Trusted]: "Trusted",
+        [Tier.Normal]: "Normal",
+        [Tier.Unreliable]: "Unreliable",
+      };
+      for (const r of reps) {
+        const row = rows.find((x) => x.operator === r.validatorAddress);
+        assert.equal(row?.tier, tierName[r.tier], `tier of ${r.validatorAddress}`);
+      }
+      t.diagnostic(`validators: ${await b.screenshot("validators")}`);
+      // One validator's reputation history: one chart point per recorded sample.
+      const v = reps[0]!.validatorAddress;
+      const samples = (await c.query.reputation.history(v)).samples.length;
+      await b.goto(`validator/${v}`);
+      const points = (await b.page.$$("#reputation-chart circle.point")).length;
+      assert.ok(samples > 0 && points >= samples, `${points} points for ${samples} samples`);
+      t.diagnostic(`validator: ${await b.screenshot("validator")}`);
+
+      // The task: its rounds and the rewards chart, one bar per trainer.
+      await b.goto("fl");
+      assert.ok(await b.page.$(`table.tasks tr[data-task="${demo.taskId}"]`), "the task is listed");
+      await b.goto(`fl/${demo.taskId}`);
+      assert.equal((await b.page.$$("table.rounds tbody tr")).length, ROUNDS);
+      assert.equal((await b.page.$$("#earned-chart svg rect.bar")).length, demo.trainers.length);
+      t.diagnostic(`fl task: ${await b.screenshot("fl-task")}`);
+
+      // The market: the portfolio's price now is the chain's, its curve drawn with the sales so far.
+      await b.goto("market");
+      const price = await c.query.market.price(market.portfolio);
+      const row = `table.assets tr[data-asset="${market.portfolio}"]`;
+      assert.equal(await b.text(`${row} td:nth-child(5)`), `${formatCif(price.price)} CIF`);
+      assert.ok(
+        await b.page.$(`figure.curve[data-asset="${market.portfolio}"] svg path.line`),
+        "its curve is drawn",
+      );
+      t.diagnostic(`market: ${await b.screenshot("market")}`);
+      assert.deepEqual(b.errors, [], "no script error on any page");
+    } finally {
+      await b.close();
       c.disconnect();
     }
   });

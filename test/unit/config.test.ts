@@ -22,10 +22,30 @@ test("the default config parses to the documented defaults", () => {
     uploadBytesPerSecond: 0,
     uploadBurstBytes: 64 * 1024 * 1024,
   });
+  assert.deepEqual(c.instrumentation, { prometheus: true, prometheusAddr: null, maxOpenConnections: 3 });
+  assert.equal(c.rpc.maxOpenConnections, 900);
+  assert.equal(c.rpc.requestTimeoutMs, 120_000);
+  assert.equal(c.rpc.maxHeaderBytes, 1_048_576);
+  assert.equal(c.rpc.rateLimitMaxClients, 100_000);
+  assert.deepEqual(c.rpc.corsAllowedMethods, ["HEAD", "GET", "POST", "PUT", "OPTIONS"]);
   // A config written before blobs existed gets the same defaults.
   const old = defaultConfigJson({ moniker: "n0" }) as Record<string, unknown>;
   delete old.blobs;
   assert.deepEqual(parseConfig(old).blobs, c.blobs);
+  // ... and one written before metrics and the newer rpc limits existed.
+  const older = defaultConfigJson({ moniker: "n0" }) as Record<string, Record<string, unknown>>;
+  delete older.instrumentation;
+  for (const k of ["cors_allowed_methods", "max_open_connections", "request_timeout_ms", "max_header_bytes"])
+    delete older.rpc![k];
+  const o = parseConfig(older);
+  assert.deepEqual(o.instrumentation, c.instrumentation);
+  assert.deepEqual(o.rpc, c.rpc);
+});
+
+test("instrumentation.prometheus_laddr gives /metrics a listener of its own", () => {
+  const c = defaultConfigJson({ moniker: "n0" }) as Record<string, Record<string, unknown>>;
+  c.instrumentation!.prometheus_laddr = "tcp://0.0.0.0:26660";
+  assert.deepEqual(parseConfig(c).instrumentation.prometheusAddr, { host: "0.0.0.0", port: 26660 });
 });
 
 test("a bad config is refused with the field named", () => {
@@ -55,6 +75,19 @@ test("a bad config is refused with the field named", () => {
       /blobs.upload_burst_bytes \(1000000\) must be at least blobs.max_blob_bytes/,
     ],
     [(c) => Object.assign(c, { blobs: [] }), /blobs: expected an object/],
+    [(c) => (c.rpc!.cors_allowed_methods = ["FETCH"]), /rpc.cors_allowed_methods\[0\]: one of GET/],
+    [(c) => (c.rpc!.cors_allowed_headers = ["X-Ok", "bad header"]), /rpc.cors_allowed_headers\[1\]/],
+    [(c) => (c.rpc!.max_open_connections = -1), /rpc.max_open_connections/],
+    [(c) => (c.rpc!.request_timeout_ms = 5), /rpc.request_timeout_ms: must be between 1000/],
+    [(c) => (c.rpc!.max_header_bytes = 10), /rpc.max_header_bytes: must be between 1024/],
+    [(c) => (c.rpc!.rate_limit_max_clients = 1), /rpc.rate_limit_max_clients/],
+    [(c) => (c.instrumentation!.prometheus = "yes"), /instrumentation.prometheus: expected true or false/],
+    [(c) => (c.instrumentation!.prometheus_laddr = "localhost:26660"), /instrumentation.prometheus_laddr/],
+    [
+      (c) => (c.instrumentation!.prometheus_laddr = "tcp://0.0.0.0:26657"),
+      /instrumentation.prometheus_laddr: port 26657 is rpc.laddr's/,
+    ],
+    [(c) => (c.instrumentation!.max_open_connections = -1), /instrumentation.max_open_connections/],
   ];
   for (const [mutate, msg] of cases) {
     const c = structuredClone(base);

@@ -112,12 +112,17 @@ export function registerNodeCommands(program: Command): void {
     .command("start")
     .description("run a node until SIGINT/SIGTERM (Ctrl-C), then shut it down cleanly")
     .requiredOption("--home <dir>", "node home directory (see 'cifer node init')")
-    .addOption(new Option("--log-level <level>", "log verbosity").choices([...LOG_LEVELS]).default("info"));
+    // No default here: without the flag, config.json's log_level applies.
+    .addOption(
+      new Option("--log-level <level>", "log verbosity (default: log_level in config.json)").choices([
+        ...LOG_LEVELS,
+      ]),
+    );
   withExamples(start, [
     "cifer node start --home ~/.cifer-node",
     "cifer node start --home ./n1 --log-level debug",
   ]);
-  start.action(async (opts: { home: string; logLevel: LogLevel }) => {
+  start.action(async (opts: { home: string; logLevel?: LogLevel }) => {
     const home = parseHome(opts.home);
     if (!existsSync(join(home, "config", "config.json"))) {
       throw new UsageError(
