@@ -74,17 +74,19 @@ export function check(status: number, body: string): string | null {
   return `unexpected status ${status}: ${body.slice(0, 200)}`;
 }
 
+const emptyResult = (): FloodResult => ({
+  sent: 0,
+  skipped: 0,
+  byStatus: new Map(),
+  errors: new Map(),
+  malformed: [],
+  elapsedMs: 0,
+});
+
 export async function flood(o: FloodOptions): Promise<FloodResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: o.sockets, maxFreeSockets: o.sockets });
   const u = new URL(o.url);
-  const res: FloodResult = {
-    sent: 0,
-    skipped: 0,
-    byStatus: new Map(),
-    errors: new Map(),
-    malformed: [],
-    elapsedMs: 0,
-  };
+  const res = emptyResult();
   const total = Math.floor((o.rate * o.durationMs) / 1000);
   let inFlight = 0;
   let offered = 0;
@@ -137,14 +139,7 @@ export async function closedLoop(o: {
 }): Promise<FloodResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
   const u = new URL(o.url);
-  const res: FloodResult = {
-    sent: 0,
-    skipped: 0,
-    byStatus: new Map(),
-    errors: new Map(),
-    malformed: [],
-    elapsedMs: 0,
-  };
+  const res = emptyResult();
   const start = performance.now();
   let n = 0;
   const worker = async () => {
