@@ -133,6 +133,16 @@ describe("explorer charts (charts.js)", () => {
     });
     assert.equal(svg.match(/<circle /g)?.length, 3);
     assert.match(svg, /<title>&lt;accuracy&gt;<\/title>/);
+    // The explorer's content security policy blocks inline styles: a chart must not use any.
+    const two: string = charts.lineChart({
+      title: "t",
+      series: [
+        { name: "a", points: [[1, 1]] },
+        { name: "b", points: [[1, 2]] },
+      ],
+    });
+    assert.match(two, /class="legend"/);
+    assert.doesNotMatch(svg + two, /style=/);
     assert.doesNotMatch(svg, /<accuracy>/);
     const ys = [...svg.matchAll(/<circle class="point" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
     // Higher values are drawn higher (smaller y), equally spaced for equal steps.

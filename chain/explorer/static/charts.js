@@ -5,6 +5,8 @@ import { esc } from "./format.js";
 const W = 640;
 const H = 240;
 const PAD = { left: 64, right: 16, top: 16, bottom: 40 };
+// The same colours as style.css's .legend .c0-.c5: the page's content security policy allows no
+// inline style, so the legend takes its colours from classes (SVG presentation attributes are fine).
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2"];
 
 /** Round numbers for an axis from lo to hi (about `n` ticks). */
@@ -64,7 +66,7 @@ export function lineChart({ title, series, xLabel, yLabel, yFormat = String, yMi
   });
   const legend =
     series.length > 1
-      ? `<div class="legend">${series.map((s, i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${esc(s.name)}</span>`).join("")}</div>`
+      ? `<div class="legend">${series.map((s, i) => `<span><i class="c${i % COLORS.length}"></i>${esc(s.name)}</span>`).join("")}</div>`
       : "";
   return frame(title, body, xLabel, yLabel) + legend;
 }

@@ -355,7 +355,7 @@ export async function flTask({ id }) {
   const participants = await restAll("/cifer/fl/v1/participants", "participants", { task_id: id });
   const evaluated = rounds.filter((r) => r.round.evaluated);
   const accuracy = lineChart({
-    title: "Global model accuracy by round",
+    title: "Accuracy of the starting model by round",
     series: [
       {
         name: "accuracy",
@@ -405,7 +405,7 @@ export async function flTask({ id }) {
   );
   const partRows = participants.map(
     (p) =>
-      html`<tr><td>${accountLink(p.address)}</td><td class="num">${p.updates}</td><td class="num">${ppm(p.contribution_total_ppm)}</td><td class="num">${cif(p.earned)}</td></tr>`,
+      html`<tr><td>${accountLink(p.address)}</td><td class="num">${p.updates}</td><td class="num">${Number(p.updates) > 0 ? ppm(Number(p.contribution_total_ppm) / Number(p.updates)) : "—"}</td><td class="num">${cif(p.earned)}</td></tr>`,
   );
   return {
     title: `FL task ${id}`,
@@ -421,14 +421,14 @@ ${dl([
   ["Global model", html`<span class="mono">${task.global_model_cid || "—"}</span>`],
 ])}
 <div class="charts">
-<figure id="accuracy-chart"><figcaption>Accuracy by round</figcaption>${evaluated.length ? raw(accuracy) : raw('<p class="muted">This task\'s rule does not evaluate rounds on chain.</p>')}</figure>
-<figure id="contribution-chart"><figcaption>Contribution by round</figcaption>${evaluated.length ? raw(contribution) : raw('<p class="muted">No contribution scores: the rounds were not evaluated.</p>')}</figure>
+<figure id="accuracy-chart"><figcaption>Accuracy of each round's starting model (the committee's median on the round's test split)</figcaption>${evaluated.length ? raw(accuracy) : raw('<p class="muted">This task\'s rule does not evaluate rounds on chain.</p>')}</figure>
+<figure id="contribution-chart"><figcaption>Each trainer's contribution score by round</figcaption>${evaluated.length ? raw(contribution) : raw('<p class="muted">No contribution scores: the rounds were not evaluated.</p>')}</figure>
 <figure id="earned-chart"><figcaption>Rewards earned</figcaption>${raw(earned)}</figure>
 </div>
 <h3>Rounds</h3>
 ${table("rounds", ["Round", "Status", "Updates", "Samples", "Accuracy", "Model", "Paid to trainers"], roundRows)}
 <h3>Trainers</h3>
-${table("participants", ["Trainer", "Updates", "Contribution", "Earned"], partRows)}`,
+${table("participants", ["Trainer", "Updates", "Mean contribution", "Earned"], partRows)}`,
   };
 }
 
