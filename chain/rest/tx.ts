@@ -8,9 +8,12 @@ import {
   GetTxsEventResponse,
   OrderBy,
   orderByFromJSON,
+  SimulateRequest,
+  SimulateResponse,
 } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import type { FastifyInstance } from "fastify";
+import { SIMULATE_PATH } from "../app/app.ts";
 import { toHexUpper, txHash } from "../crypto/hash.ts";
 import type { IndexedTx, RpcBackend } from "../rpc/backend.ts";
 import { MAX_PER_PAGE, MAX_QUERY_LENGTH } from "../rpc/methods.ts";
@@ -18,6 +21,7 @@ import { TxQueryError } from "../txindex/errors.ts";
 import { formatRfc3339 } from "../types/time.ts";
 import { invalidArgument, notFound } from "./errors.ts";
 import { PAGINATION_PARAMS, parseBase64, QueryArgs, txHashParam } from "./params.ts";
+import { grpcQuery } from "./query.ts";
 import { sendJson } from "./reply.ts";
 import { cosmjsJson } from "./types.ts";
 
@@ -166,25 +170,55 @@ export function txRoutes(app: FastifyInstance, backend: RpcBackend): void {
     });
     return sendJson(reply, 200, cosmjsJson(BroadcastTxResponse, res));
   });
+
+  // Gas estimation as wallets do it over REST (Keplr's "auto" gas): the same Simulate query CosmJS
+  // sends through abci_query, so both estimate alike.
+  app.post("/tx/v1beta1/simulate", { bodyLimit: MAX_BROADCAST_BODY_BYTES }, async (request, reply) => {
+    new QueryArgs(request.query, []);
+    const txBytes = txBytesOf(jsonBody(request.body, SIMULATE_SHAPE), SIMULATE_SHAPE);
+    const { value, height } = await grpcQuery(
+      backend,
+      SIMULATE_PATH,
+      SimulateRequest,
+      SimulateRequest.fromPartial({ txBytes }),
+      SimulateResponse,
+    );
+    reply.header("x-cosmos-block-height", height.toString());
+    return sendJson(reply, 200, cosmjsJson(SimulateResponse, value));
+  });
 }
 
-/** The body of POST /cosmos/tx/v1beta1/txs: {"tx_bytes": base64, "mode": "BROADCAST_MODE_SYNC"}. */
-export function parseBroadcast(body: unknown): { tx: Uint8Array; mode: BroadcastMode } {
+const BROADCAST_SHAPE = '{"tx_bytes": base64, "mode": ...}';
+const SIMULATE_SHAPE = '{"tx_bytes": base64}';
+
+/** A POST body as a JSON object, or a 400 naming the expected shape. */
+function jsonBody(body: unknown, shape: string): Record<string, unknown> {
   const text = body instanceof Uint8Array ? Buffer.from(body).toString("utf8") : "";
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw invalidArgument(`body must be JSON {"tx_bytes": base64, "mode": ...}: ${(e as Error).message}`);
+    throw invalidArgument(`body must be JSON ${shape}: ${(e as Error).message}`);
   }
   if (json === null || typeof json !== "object" || Array.isArray(json))
-    throw invalidArgument('body must be a JSON object {"tx_bytes": base64, "mode": ...}');
-  const o = json as Record<string, unknown>;
+    throw invalidArgument(`body must be a JSON object ${shape}`);
+  return json as Record<string, unknown>;
+}
+
+/** The body's tx_bytes (the SDK's field; txBytes accepted too), decoded and non-empty. */
+function txBytesOf(o: Record<string, unknown>, shape: string): Uint8Array {
   const b64 = o.tx_bytes ?? o.txBytes;
   if (typeof b64 !== "string" || b64 === "")
-    throw invalidArgument("tx_bytes must be a non-empty base64 string");
+    throw invalidArgument(`tx_bytes must be a non-empty base64 string (body ${shape})`);
   const tx = parseBase64(b64, "tx_bytes");
   if (tx.length === 0) throw invalidArgument("tx_bytes is empty");
+  return tx;
+}
+
+/** The body of POST /cosmos/tx/v1beta1/txs: {"tx_bytes": base64, "mode": "BROADCAST_MODE_SYNC"}. */
+export function parseBroadcast(body: unknown): { tx: Uint8Array; mode: BroadcastMode } {
+  const o = jsonBody(body, BROADCAST_SHAPE);
+  const tx = txBytesOf(o, BROADCAST_SHAPE);
   const m = o.mode ?? "BROADCAST_MODE_SYNC";
   const mode =
     typeof m === "string" || typeof m === "number" ? broadcastModeFromJSON(m) : BroadcastMode.UNRECOGNIZED;

@@ -16,7 +16,9 @@ import {
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import { BondStatus, bondStatusToJSON } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { SIMULATE_PATH } from "../../chain/app/app.ts";
 import { sha256 } from "../../chain/crypto/hash.ts";
 import { DEV_MNEMONIC } from "../../chain/wiring/genesis.ts";
 import {
@@ -349,6 +351,60 @@ describe("Cosmos REST against JSON-RPC", () => {
     });
     assert.equal(again.status, 200);
     assert.notEqual(again.body.tx_response.code, 0);
+  });
+
+  test("POST simulate estimates gas as the Simulate query through abci_query does", async () => {
+    const account = await stargate.getAccount(from);
+    const signedSend = async (amount: string) =>
+      TxRaw.encode(
+        await signer.sign(
+          from,
+          [
+            {
+              typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+              value: { fromAddress: from, toAddress: to, amount: [{ denom: "ucif", amount }] },
+            },
+          ],
+          { amount: [{ denom: "ucif", amount: "500" }], gas: "200000" },
+          "simulated",
+          {
+            accountNumber: account!.accountNumber,
+            sequence: account!.sequence,
+            chainId: await signer.getChainId(),
+          },
+        ),
+      ).finish();
+    const bytes = await signedSend("9");
+    const post = (body: unknown) =>
+      rest("/cosmos/tx/v1beta1/simulate", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const r = await post({ tx_bytes: toBase64(bytes) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const viaAbci = SimulateResponse.decode(
+      (await query.queryAbci(SIMULATE_PATH, SimulateRequest.encode({ txBytes: bytes }).finish())).value,
+    );
+    assert.ok(BigInt(r.body.gas_info.gas_used) > 0n);
+    assert.equal(r.body.gas_info.gas_used, viaAbci.gasInfo!.gasUsed.toString());
+    const transfers = (r.body.result.events as J[]).filter((e: J) => e.type === "transfer");
+    assert.ok(
+      transfers.some((e: J) =>
+        (e.attributes as J[]).some((a: J) => a.key === "amount" && a.value === "9ucif"),
+      ),
+      "the simulated transfer's event",
+    );
+    // Nothing was sent: the account's sequence is unchanged.
+    assert.equal((await stargate.getAccount(from))!.sequence, account!.sequence);
+    // A send beyond the balance fails in simulation, with the SDK's message; a body without tx_bytes is 400.
+    const tooMuch = await post({ tx_bytes: toBase64(await signedSend("999999999999999999")) });
+    assert.notEqual(tooMuch.status, 200);
+    assert.match(tooMuch.body.message, /insufficient funds/);
+    const bad = await post({ mode: "BROADCAST_MODE_SYNC" });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 3);
+    assert.match(bad.body.message, /tx_bytes must be a non-empty base64 string/);
   });
 
   test("cifer queries match abci_query decoded with the modules' codecs", async () => {
