@@ -39,25 +39,34 @@ export class TestChain {
   static async open(
     genesis: GenesisDoc,
     wrapApp: (app: App) => App = (a) => a,
-    dir = mkdtempSync(join(tmpdir(), "cifer-chain-")),
+    dir?: string,
   ): Promise<TestChain> {
-    const db = new LevelDB(join(dir, "db"));
+    const ownDir = dir === undefined;
+    const home = dir ?? mkdtempSync(join(tmpdir(), "cifer-chain-"));
+    const db = new LevelDB(join(home, "db"));
     await db.open();
-    const core = await openChainCore({
-      db,
-      genesis,
-      genesisHash: sha256(utf8(JSON.stringify(genesis.json))),
-      createApp: (committed) =>
-        wrapApp(
-          createApp({
-            chainId: genesis.chainId,
-            committed,
-            minGasPrices: () => parseGasPrices("0.0025ucif"),
-          }),
-        ),
-      log: createLogger("error"),
-    });
-    return new TestChain(core, db, dir, genesis, wrapApp);
+    try {
+      const core = await openChainCore({
+        db,
+        genesis,
+        genesisHash: sha256(utf8(JSON.stringify(genesis.json))),
+        createApp: (committed) =>
+          wrapApp(
+            createApp({
+              chainId: genesis.chainId,
+              committed,
+              minGasPrices: () => parseGasPrices("0.0025ucif"),
+            }),
+          ),
+        log: createLogger("error"),
+      });
+      return new TestChain(core, db, home, genesis, wrapApp);
+    } catch (e) {
+      // A genesis the chain refuses (tests check that) must not leave its database behind.
+      await db.close();
+      if (ownDir) rmSync(home, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /** Closes the database and opens the chain again from it, as a node restart does. */
