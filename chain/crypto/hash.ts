@@ -47,6 +47,17 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
 }
 
+/** n as 8 big-endian bytes: store keys whose byte order is numeric order. */
+export function uint64BE(n: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, n);
+  return b;
+}
+
+/** The big-endian uint64 at `at` in `b`. */
+export const readUint64BE = (b: Uint8Array, at = 0): bigint =>
+  new DataView(b.buffer, b.byteOffset + at, 8).getBigUint64(0);
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;

@@ -1,14 +1,8 @@
-import { sha256, utf8 } from "../crypto/hash.ts";
+import { sha256, uint64BE, utf8 } from "../crypto/hash.ts";
 import { merkleRoot } from "../crypto/merkle.ts";
 import type { Write } from "./cache-store.ts";
 
 const DOMAIN = utf8("cifer/app-hash/v1");
-
-function u64(n: bigint): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return b;
-}
 
 function u32(n: number): Uint8Array {
   const b = Buffer.alloc(4);
@@ -28,5 +22,5 @@ export function nextAppHash(prev: Uint8Array, height: bigint, writes: Write[]): 
       ? Buffer.concat([u32(k.length), k, Buffer.from([0])])
       : Buffer.concat([u32(k.length), k, Buffer.from([1]), v]),
   );
-  return sha256(DOMAIN, u32(prev.length), prev, u64(height), merkleRoot(leaves));
+  return sha256(DOMAIN, u32(prev.length), prev, uint64BE(height), merkleRoot(leaves));
 }

@@ -34,3 +34,20 @@ export async function* iteratePrefix(
 ): AsyncIterable<Entry> {
   yield* store.iterate(prefix, prefixEnd(prefix), reverse);
 }
+
+/**
+ * Deletes the keys below `prefix`, ascending, at most `max` of them. The keys are collected first:
+ * a store is not iterated while it changes.
+ */
+export async function deletePrefix(
+  store: KVStore,
+  prefix: Uint8Array,
+  max = Number.POSITIVE_INFINITY,
+): Promise<void> {
+  const keys: Uint8Array[] = [];
+  for await (const [k] of iteratePrefix(store, prefix)) {
+    if (keys.length >= max) break;
+    keys.push(Uint8Array.from(k));
+  }
+  for (const k of keys) store.delete(k);
+}

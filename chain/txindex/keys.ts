@@ -11,7 +11,7 @@
  * position is last and big-endian, so one (key, value)'s entries are ordered by (height, index)
  * and a height range is a contiguous key range.
  */
-import { concatBytes, utf8 } from "../crypto/hash.ts";
+import { concatBytes, uint64BE, utf8 } from "../crypto/hash.ts";
 import { prefixEnd } from "../store/kv.ts";
 
 /** Where a committed tx sits: block height and index of the tx within the block. */
@@ -49,12 +49,6 @@ export function decodeLoc(b: Uint8Array): TxLoc {
   return { height: buf.readBigUInt64BE(0), index: buf.readUInt32BE(8) };
 }
 
-function u64(h: bigint): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(h);
-  return new Uint8Array(b);
-}
-
 function lengthPrefixed(bytes: Uint8Array): Uint8Array {
   if (bytes.length > MAX_U16) throw new RangeError(`tx index: ${bytes.length}-byte key part is too long`);
   const len = Buffer.alloc(2);
@@ -68,8 +62,8 @@ export const heightKey = (l: TxLoc): Uint8Array => concatBytes(P_HEIGHT, encodeL
 /** [start, end) of the height index for heights lo..hi inclusive. */
 export function heightRange(lo: bigint, hi: bigint): { start: Uint8Array; end: Uint8Array | undefined } {
   return {
-    start: concatBytes(P_HEIGHT, u64(lo)),
-    end: hi >= MAX_U64 ? prefixEnd(P_HEIGHT) : concatBytes(P_HEIGHT, u64(hi + 1n)),
+    start: concatBytes(P_HEIGHT, uint64BE(lo)),
+    end: hi >= MAX_U64 ? prefixEnd(P_HEIGHT) : concatBytes(P_HEIGHT, uint64BE(hi + 1n)),
   };
 }
 
@@ -109,7 +103,10 @@ export function eventValueRange(
   hi: bigint,
 ): { start: Uint8Array; end: Uint8Array | undefined } {
   const p = eventValuePrefix(key, value);
-  return { start: concatBytes(p, u64(lo)), end: hi >= MAX_U64 ? prefixEnd(p) : concatBytes(p, u64(hi + 1n)) };
+  return {
+    start: concatBytes(p, uint64BE(lo)),
+    end: hi >= MAX_U64 ? prefixEnd(p) : concatBytes(p, uint64BE(hi + 1n)),
+  };
 }
 
 /**

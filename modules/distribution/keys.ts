@@ -1,4 +1,4 @@
-import { concatBytes } from "../../chain/crypto/hash.ts";
+import { concatBytes, uint64BE } from "../../chain/crypto/hash.ts";
 
 // Store layout of x/distribution v0.50 (types/keys.go), addresses length-prefixed. Periods and
 // heights are 8-byte big-endian so that iteration runs in numeric order (the SDK writes periods
@@ -16,11 +16,7 @@ const PARAMS = Uint8Array.of(0x09);
 const EMISSION = Uint8Array.of(0x80);
 
 const lp = (a: Uint8Array) => concatBytes(Uint8Array.of(a.length), a);
-export function u64(n: bigint): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return b;
-}
+export const u64 = uint64BE;
 
 export const feePoolKey = FEE_POOL;
 export const paramsKey = PARAMS;

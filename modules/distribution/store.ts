@@ -10,7 +10,7 @@ import {
 } from "cosmjs-types/cosmos/distribution/v1beta1/distribution";
 import type { Context } from "../../chain/app/context.ts";
 import { concatBytes, fromUtf8, utf8 } from "../../chain/crypto/hash.ts";
-import { iteratePrefix, type KVStore } from "../../chain/store/kv.ts";
+import { deletePrefix, iteratePrefix, type KVStore } from "../../chain/store/kv.ts";
 import { Dec } from "../../chain/types/dec.ts";
 import { type DecCoin, decCoinsFromWire, decCoinsToWire } from "../../chain/types/dec-coins.ts";
 import * as K from "./keys.ts";
@@ -268,10 +268,7 @@ export class DistributionStore {
     kv.delete(K.outstandingKey(val));
     kv.delete(K.commissionKey(val));
     kv.delete(K.currentKey(val));
-    for (const prefix of [K.slashEventsOfPrefix(val), K.historicalOfPrefix(val)]) {
-      const keys: Uint8Array[] = [];
-      for await (const [k] of iteratePrefix(kv, prefix)) keys.push(Uint8Array.from(k));
-      for (const k of keys) kv.delete(k);
-    }
+    await deletePrefix(kv, K.slashEventsOfPrefix(val));
+    await deletePrefix(kv, K.historicalOfPrefix(val));
   }
 }

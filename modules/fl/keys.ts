@@ -1,4 +1,4 @@
-import { concatBytes } from "../../chain/crypto/hash.ts";
+import { concatBytes, readUint64BE, uint64BE } from "../../chain/crypto/hash.ts";
 
 // Store layout of fl. Task ids, rounds, stage indexes and heights are big-endian, so iteration runs
 // in numeric order: tasks by id, a round's stages by index (the root, 0xffffffff, last), the wake-up
@@ -13,11 +13,7 @@ const UPDATE = Uint8Array.of(0x06);
 const PARTICIPANT = Uint8Array.of(0x07);
 const WAKE = Uint8Array.of(0x08);
 
-export function u64(n: bigint): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return new Uint8Array(b);
-}
+export const u64 = uint64BE;
 
 export function u32(n: number): Uint8Array {
   const b = Buffer.alloc(4);
@@ -27,7 +23,7 @@ export function u32(n: number): Uint8Array {
 
 const lp = (a: Uint8Array) => concatBytes(Uint8Array.of(a.length), a);
 
-export const readU64 = (b: Uint8Array, at: number) => Buffer.from(b.subarray(at, at + 8)).readBigUInt64BE();
+export const readU64 = readUint64BE;
 
 export const paramsKey = PARAMS;
 export const nextTaskIdKey = NEXT_TASK_ID;

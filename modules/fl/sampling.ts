@@ -1,14 +1,9 @@
-import { sha256, utf8 } from "../../chain/crypto/hash.ts";
+import { sha256, uint64BE, utf8 } from "../../chain/crypto/hash.ts";
 
 // Deterministic randomness of the module (DESIGN section 4): every draw comes from a seed derived from
 // a block hash, expanded by sha256 in counter mode; no Math.random, no unordered iteration. Every
 // honest node draws the same committees and subgroups.
 
-const u64 = (n: bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return b;
-};
 const u32 = (n: number) => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n >>> 0);
@@ -32,7 +27,7 @@ export function seedOf(
   subgroup: number,
   kind: SeedKind,
 ): Uint8Array {
-  return sha256(lastBlockHash, u64(taskId), u32(round), u32(attempt), u32(subgroup), utf8(kind));
+  return sha256(lastBlockHash, uint64BE(taskId), u32(round), u32(attempt), u32(subgroup), utf8(kind));
 }
 
 /** sha256 in counter mode: 256-bit draws from a seed. */
@@ -41,7 +36,7 @@ export class SeededRng {
   constructor(private readonly seed: Uint8Array) {}
 
   next(): bigint {
-    const h = sha256(this.seed, u64(this.counter++));
+    const h = sha256(this.seed, uint64BE(this.counter++));
     return BigInt(`0x${Buffer.from(h).toString("hex")}`);
   }
 

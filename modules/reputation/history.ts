@@ -1,5 +1,5 @@
-import { concatBytes, toHexUpper, utf8 } from "../../chain/crypto/hash.ts";
-import { iteratePrefix, type KVStore } from "../../chain/store/kv.ts";
+import { concatBytes, readUint64BE, toHexUpper, uint64BE, utf8 } from "../../chain/crypto/hash.ts";
+import { deletePrefix, iteratePrefix, type KVStore } from "../../chain/store/kv.ts";
 import { decodeSample, encodeSample, type ReputationSample } from "./proto.ts";
 
 // Per-validator rings of reputation samples, in the reputation store:
@@ -15,22 +15,6 @@ const byValidator = (prefix: Uint8Array, val: Uint8Array) =>
 export const historyPrefix = (val: Uint8Array) => byValidator(SAMPLE, val);
 const countKey = (val: Uint8Array) => byValidator(COUNT, val);
 
-function u64(n: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, n);
-  return b;
-}
-const readU64 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(0);
-
-async function keysUnder(store: KVStore, prefix: Uint8Array, max = Number.POSITIVE_INFINITY) {
-  const keys: Uint8Array[] = [];
-  for await (const [k] of iteratePrefix(store, prefix)) {
-    if (keys.length >= max) break;
-    keys.push(k);
-  }
-  return keys;
-}
-
 /**
  * Records one sample and deletes the oldest beyond `length`: the ring stays at most `length` long.
  * The count is read, not the ring, so a block reads only the samples it deletes.
@@ -41,22 +25,21 @@ export async function appendSample(
   sample: ReputationSample,
   length: bigint,
 ): Promise<void> {
-  const key = concatBytes(historyPrefix(val), u64(sample.height));
+  const key = concatBytes(historyPrefix(val), uint64BE(sample.height));
   const raw = await store.get(countKey(val));
-  let count = raw ? readU64(raw) : 0n;
+  let count = raw ? readUint64BE(raw) : 0n;
   if (!(await store.get(key))) count++;
   store.set(key, encodeSample(sample));
   if (count > length) {
-    // Collected before deleting: the cache store is not iterated while it changes.
-    for (const k of await keysUnder(store, historyPrefix(val), Number(count - length))) store.delete(k);
+    await deletePrefix(store, historyPrefix(val), Number(count - length));
     count = length;
   }
-  store.set(countKey(val), u64(count));
+  store.set(countKey(val), uint64BE(count));
 }
 
 /** Deletes a validator's whole history (its record is gone). */
 export async function dropHistory(store: KVStore, val: Uint8Array): Promise<void> {
-  for (const k of await keysUnder(store, historyPrefix(val))) store.delete(k);
+  await deletePrefix(store, historyPrefix(val));
   store.delete(countKey(val));
 }
 
@@ -75,7 +58,7 @@ export async function historyInvariants(
   for await (const [k, v] of iteratePrefix(store, SAMPLE)) {
     const len = k[SAMPLE.length]!;
     const val = k.subarray(SAMPLE.length + 1, SAMPLE.length + 1 + len);
-    const height = readU64(k.subarray(SAMPLE.length + 1 + len));
+    const height = readUint64BE(k.subarray(SAMPLE.length + 1 + len));
     const hex = toHexUpper(val);
     if (decodeSample(v).height !== height)
       broken.push(`reputation history: sample of ${hex} at ${height} says another height`);
@@ -88,7 +71,8 @@ export async function historyInvariants(
     const hex = toHexUpper(k.subarray(COUNT.length + 1));
     seen.add(hex);
     const n = counted.get(hex)?.n ?? 0n;
-    if (readU64(v) !== n) broken.push(`reputation history: ${hex} counts ${readU64(v)} samples, has ${n}`);
+    if (readUint64BE(v) !== n)
+      broken.push(`reputation history: ${hex} counts ${readUint64BE(v)} samples, has ${n}`);
   }
   for (const [hex, { val, n }] of counted) {
     if (!seen.has(hex)) broken.push(`reputation history: ${hex} has ${n} samples and no count`);

@@ -4,7 +4,7 @@ import type { Context } from "../../chain/app/context.ts";
 import { paginate } from "../../chain/app/grpc.ts";
 import { toAddress } from "../../chain/crypto/address.ts";
 import { concatBytes } from "../../chain/crypto/hash.ts";
-import { iteratePrefix, type KVStore } from "../../chain/store/kv.ts";
+import { deletePrefix, iteratePrefix, type KVStore } from "../../chain/store/kv.ts";
 import { VALCONS_PREFIX } from "../staking/store.ts";
 import { chunkIndexOf, setIndexes, testBit, withBit } from "./bitmap.ts";
 import { DEFAULT_SLASHING_PARAMS, paramsFromWire, paramsToWire, type SlashingParams } from "./params.ts";
@@ -89,9 +89,7 @@ export class SlashingStore {
 
   /** DeleteMissedBlockBitmap. */
   async deleteBitmap(ctx: Context, cons: Uint8Array): Promise<void> {
-    const keys: Uint8Array[] = [];
-    for await (const [k] of iteratePrefix(this.kv(ctx), bitmapPrefix(cons))) keys.push(Uint8Array.from(k));
-    for (const k of keys) this.kv(ctx).delete(k);
+    await deletePrefix(this.kv(ctx), bitmapPrefix(cons));
   }
 
   /** The window indexes the validator missed, ascending (GetValidatorMissedBlocks). */

@@ -1,5 +1,5 @@
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
-import { concatBytes, utf8 } from "../../chain/crypto/hash.ts";
+import { concatBytes, uint64BE, utf8 } from "../../chain/crypto/hash.ts";
 
 // Store layout of x/staking (the SDK's x/staking/types/keys.go, with length-prefixed addresses).
 export const KEY_PARAMS = utf8("p");
@@ -21,12 +21,6 @@ const VALIDATOR_QUEUE = Uint8Array.of(0x43);
 
 const lp = (addr: Uint8Array) => concatBytes(Uint8Array.of(addr.length), addr);
 
-function u64(n: bigint): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return new Uint8Array(b);
-}
-
 /** Sortable time: seconds then nanos, big-endian (negative times are refused before this). */
 export const timeKey = (t: Timestamp) => {
   const b = Buffer.alloc(12);
@@ -47,7 +41,7 @@ export const powerIndexPrefix = VALIDATOR_BY_POWER;
  * backwards yields the most power first and, among equals, the lower address first (as the SDK).
  */
 export function powerIndexKey(power: bigint, val: Uint8Array): Uint8Array {
-  return concatBytes(VALIDATOR_BY_POWER, u64(power), lp(val.map((b) => 0xff - b)));
+  return concatBytes(VALIDATOR_BY_POWER, uint64BE(power), lp(val.map((b) => 0xff - b)));
 }
 
 export const delegationPrefix = DELEGATION;
@@ -81,7 +75,7 @@ export const unbondingQueuePrefix = UNBONDING_QUEUE;
 export const redelegationQueueKey = (t: Timestamp) => concatBytes(REDELEGATION_QUEUE, timeKey(t));
 export const redelegationQueuePrefix = REDELEGATION_QUEUE;
 export const validatorQueueKey = (t: Timestamp, height: bigint) =>
-  concatBytes(VALIDATOR_QUEUE, timeKey(t), u64(height));
+  concatBytes(VALIDATOR_QUEUE, timeKey(t), uint64BE(height));
 export const validatorQueuePrefix = VALIDATOR_QUEUE;
 
 /** Splits a key made of length-prefixed addresses after `skip` bytes. */
