@@ -71,7 +71,7 @@ document.getElementById("search").addEventListener("submit", (e) => {
 });
 
 new Live({
-  onBlock: (b) => current.live?.onBlock?.(b),
+  onBlock: (b, id) => current.live?.onBlock?.(b, id),
   onTx: (t, hash) => current.live?.onTx?.(t, hash),
   onStatus: (s) => {
     status.textContent = s === "live" ? "● live" : "○ reconnecting";

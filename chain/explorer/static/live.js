@@ -41,7 +41,8 @@ export class Live {
       }
       const data = msg.result?.data;
       if (!data) return;
-      if (data.type === "tendermint/event/NewBlock") this.handlers.onBlock?.(data.value.block);
+      if (data.type === "tendermint/event/NewBlock")
+        this.handlers.onBlock?.(data.value.block, data.value.block_id);
       else if (data.type === "tendermint/event/Tx") {
         this.handlers.onTx?.(data.value.TxResult, msg.result.events?.["tx.hash"]?.[0]);
       }

@@ -93,27 +93,18 @@ ${table("txs", ["Hash", "Height", "Action", "Sender", "Result"], txRows.length ?
     title: "Blocks",
     html: page,
     live: {
-      onBlock(block) {
+      onBlock(block, blockId) {
         const height = block.header.height;
         if (document.querySelector(`table.blocks tr[data-height="${height}"]`)) return;
         document.getElementById("latest-height").textContent = height;
-        // The block's hash comes with the next block (its last_block_id); show the header's data hash
-        // meanwhile: the page links by height, which is what a reader follows.
-        rpc("block", { height }).then(
-          (b) =>
-            prepend(
-              "table.blocks",
-              blockRow(
-                height,
-                b.block_id.hash,
-                block.header.time,
-                block.data.txs.length,
-                block.header.proposer_address,
-              ),
-              LATEST,
-            ),
-          () => {},
+        const row = blockRow(
+          height,
+          blockId.hash,
+          block.header.time,
+          block.data.txs.length,
+          block.header.proposer_address,
         );
+        prepend("table.blocks", row, LATEST);
       },
       async onTx(txResult, hash) {
         const h = hash ?? (await txHash(txResult.tx));
