@@ -11,7 +11,8 @@ import protobuf from "protobufjs";
 /** The folder of the .proto sources; imports inside them are relative to it. */
 export const PROTO_DIR = import.meta.dirname;
 
-const LONGS = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
+/** The 64-bit integer scalar types (bigint in TypeScript, decimal strings in JSON). */
+export const LONGS: ReadonlySet<string> = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
 const NUMBERS = new Set(["int32", "uint32", "sint32", "fixed32", "sfixed32", "double", "float"]);
 
 function scalarDefault(f: protobuf.Field): unknown {

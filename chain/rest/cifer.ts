@@ -1,6 +1,6 @@
 import protobuf from "protobufjs";
 import type { FastifyInstance } from "fastify";
-import { allProtos } from "../../proto/codec.ts";
+import { allProtos, LONGS } from "../../proto/codec.ts";
 import type { RpcBackend } from "../rpc/backend.ts";
 import { invalidArgument, notFound } from "./errors.ts";
 import { snakeCase } from "./json.ts";
@@ -37,7 +37,6 @@ export function ciferQueryModules(): string[] {
 /** A gRPC method name as its REST path segment: ModelOfTask -> model_of_task. */
 export const methodPath = (name: string): string => snakeCase(name).replace(/^_/, "");
 
-const LONGS = new Set(["int64", "sint64", "sfixed64", "uint64", "fixed64"]);
 const UINT32 = new Set(["uint32", "fixed32"]);
 const INT32 = new Set(["int32", "sint32", "sfixed32"]);
 const UNSIGNED = new Set(["uint64", "fixed64"]);
@@ -84,8 +83,11 @@ function scalarValue(f: protobuf.Field, name: string, s: string): unknown {
  * The encoded request message from a request's query parameters (unknown ones refused);
  * pagination.limit is capped as the query servers cap it.
  */
-export function requestFromQuery(t: protobuf.Type, query: unknown): Uint8Array {
-  const fields = requestFields(t);
+export function requestFromQuery(
+  t: protobuf.Type,
+  query: unknown,
+  fields: Map<string, protobuf.Field[]> = requestFields(t),
+): Uint8Array {
   const args = new QueryArgs(query, [...fields.keys()]);
   const obj: Record<string, unknown> = {};
   for (const [name, path] of fields) {
@@ -105,6 +107,29 @@ export function requestFromQuery(t: protobuf.Type, query: unknown): Uint8Array {
   return t.encode(t.fromObject(obj)).finish();
 }
 
+/** A query method with its request's query-parameter fields, resolved once. */
+interface QueryMethod {
+  method: protobuf.Method;
+  fields: Map<string, protobuf.Field[]>;
+}
+
+/** The unary query methods of each module by REST path segment, built on the module's first lookup. */
+const methodsByModule = new Map<string, Map<string, QueryMethod>>();
+
+function queryMethods(module: string, service: protobuf.Service): Map<string, QueryMethod> {
+  let methods = methodsByModule.get(module);
+  if (!methods) {
+    methods = new Map();
+    for (const m of service.methodsArray) {
+      if (m.requestStream || m.responseStream) continue;
+      m.resolve();
+      methods.set(methodPath(m.name), { method: m, fields: requestFields(m.resolvedRequestType!) });
+    }
+    methodsByModule.set(module, methods);
+  }
+  return methods;
+}
+
 export function ciferRoutes(app: FastifyInstance, backend: RpcBackend): void {
   app.get<{ Params: { module: string; method: string } }>("/:module/v1/:method", async (request, reply) => {
     const { module, method } = request.params;
@@ -114,15 +139,15 @@ export function ciferRoutes(app: FastifyInstance, backend: RpcBackend): void {
         `no cifer module ${JSON.stringify(module.slice(0, 40))} with queries; modules: ${ciferQueryModules().join(", ")}`,
       );
     }
-    const m = service.methodsArray.find((x) => methodPath(x.name) === method);
-    const available = service.methodsArray.map((x) => methodPath(x.name)).join(", ");
-    if (!m || m.requestStream || m.responseStream) {
+    const found = queryMethods(module, service).get(method);
+    if (!found) {
+      const available = service.methodsArray.map((x) => methodPath(x.name)).join(", ");
       throw notFound(
         `cifer.${module}.v1.Query has no method ${JSON.stringify(method.slice(0, 60))} (transactions are not sent here); queries: ${available}`,
       );
     }
-    m.resolve();
-    const bytes = requestFromQuery(m.resolvedRequestType!, request.query);
+    const { method: m, fields } = found;
+    const bytes = requestFromQuery(m.resolvedRequestType!, request.query, fields);
     const { value, height } = await grpcQueryBytes(backend, `/cifer.${module}.v1.Query/${m.name}`, bytes);
     return sendJson(reply, 200, protobufJson(m.resolvedResponseType!, value), height);
   });

@@ -28,10 +28,6 @@ export interface SdkJsonOptions {
 /** camelCase (cosmjs-types, protobufjs) to the proto name: partSetHeader -> part_set_header. */
 export const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** snake_case proto name to the camelCase field of cosmjs-types and protobufjs. */
-export const camelCase = (name: string): string =>
-  name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-
 /**
  * Members of oneofs in the Cosmos and CometBFT types served here: jsonpb leaves an unset oneof out
  * instead of writing null.

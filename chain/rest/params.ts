@@ -1,6 +1,7 @@
 import { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { MAX_PAGE_LIMIT } from "../app/grpc.ts";
-import { BECH32_PREFIX, parseAddress } from "../crypto/address.ts";
+import { BECH32_PREFIX } from "../crypto/address.ts";
+import { fromHex } from "../crypto/hash.ts";
 import { invalidArgument } from "./errors.ts";
 
 /**
@@ -8,7 +9,6 @@ import { invalidArgument } from "./errors.ts";
  * message naming the parameter; nothing unchecked reaches a query.
  */
 
-export const VALOPER_PREFIX = `${BECH32_PREFIX}valoper`;
 export const VALCONS_PREFIX = `${BECH32_PREFIX}valcons`;
 
 /** Longest value of any query parameter (tx queries included). */
@@ -140,17 +140,6 @@ export function parseBase64(s: string, name: string): Uint8Array {
   return new Uint8Array(Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
 }
 
-/** A bech32 address with the given prefix (cif, cifvaloper, cifvalcons). */
-export function addressParam(s: string, what: string, prefix = BECH32_PREFIX): string {
-  if (s.length === 0) throw invalidArgument(`empty ${what} address`);
-  try {
-    parseAddress(s, prefix);
-  } catch (e) {
-    throw invalidArgument(`invalid ${what} address: ${(e as Error).message}`);
-  }
-  return s;
-}
-
 /** A block height: a positive int64. Whether the node has it is the caller's check. */
 export function heightParam(s: string): bigint {
   if (!/^[0-9]+$/.test(s))
@@ -165,5 +154,5 @@ export function heightParam(s: string): bigint {
 export function txHashParam(s: string): Uint8Array {
   if (!/^[0-9a-fA-F]{64}$/.test(s))
     throw invalidArgument(`tx hash must be 64 hex digits, got ${JSON.stringify(s.slice(0, 80))}`);
-  return new Uint8Array(Buffer.from(s, "hex"));
+  return fromHex(s);
 }

@@ -1,5 +1,8 @@
+import type { FastifyReply } from "fastify";
 import type { RpcBackend } from "../rpc/backend.ts";
 import { internal, queryError } from "./errors.ts";
+import { sendJson } from "./reply.ts";
+import { cosmjsJson } from "./types.ts";
 
 /** A cosmjs-types message class as a gRPC request or response codec. */
 export interface GrpcCodec<T> {
@@ -41,4 +44,17 @@ export async function grpcQuery<Req, Res>(
   } catch (e) {
     throw internal(`cannot decode the answer of ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Runs a query and answers its JSON as the SDK's gateway does, with the height of the state it read. */
+export async function grpcAnswer<Req, Res extends object>(
+  reply: FastifyReply,
+  backend: RpcBackend,
+  path: string,
+  req: GrpcCodec<Req>,
+  request: Req,
+  res: GrpcCodec<Res> & { toJSON(m: Res): unknown },
+): Promise<FastifyReply> {
+  const { value, height } = await grpcQuery(backend, path, req, request, res);
+  return sendJson(reply, 200, cosmjsJson(res, value), height);
 }

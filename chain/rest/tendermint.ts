@@ -5,8 +5,8 @@ import {
   GetSyncingResponse,
 } from "cosmjs-types/cosmos/base/tendermint/v1beta1/query";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
-import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import type { FastifyInstance } from "fastify";
+import { DEFAULT_PAGE_LIMIT } from "../app/grpc.ts";
 import { toAddress } from "../crypto/address.ts";
 import { fromHex } from "../crypto/hash.ts";
 import type { RpcBackend } from "../rpc/backend.ts";
@@ -21,9 +21,6 @@ export interface AppVersion {
   name: string;
   version: string;
 }
-
-/** Validators per page of validatorsets when pagination.limit is not given (the SDK's default). */
-const DEFAULT_VALIDATOR_PAGE = 100n;
 
 /**
  * cosmos.base.tendermint.v1beta1 (the SDK's CometBFT service): node info, syncing, blocks and
@@ -110,7 +107,7 @@ export function tendermintRoutes(app: FastifyInstance, backend: RpcBackend, vers
     if (!vals) throw notFound(`validator set at height ${height} not found`);
     const page = args.pagination();
     const offset = page?.offset ?? 0n;
-    const limit = page && page.limit > 0n ? page.limit : DEFAULT_VALIDATOR_PAGE;
+    const limit = page && page.limit > 0n ? page.limit : DEFAULT_PAGE_LIMIT;
     if (page && page.key.length > 0)
       throw invalidArgument("validatorsets page by pagination.offset, not key");
     const slice = vals.slice(Number(offset), Number(offset + limit));
@@ -118,16 +115,11 @@ export function tendermintRoutes(app: FastifyInstance, backend: RpcBackend, vers
       blockHeight: height,
       validators: slice.map(({ validator, proposerPriority }) => ({
         address: toAddress(validator.address, VALCONS_PREFIX),
-        pubKey:
-          validator.pubKey.length === 33
-            ? {
-                typeUrl: "/cosmos.crypto.secp256k1.PubKey",
-                value: Secp256k1PubKey.encode({ key: validator.pubKey }).finish(),
-              }
-            : {
-                typeUrl: "/cosmos.crypto.ed25519.PubKey",
-                value: Ed25519PubKey.encode({ key: validator.pubKey }).finish(),
-              },
+        // Validator keys are ed25519 only (chain/types/block.ts).
+        pubKey: {
+          typeUrl: "/cosmos.crypto.ed25519.PubKey",
+          value: Ed25519PubKey.encode({ key: validator.pubKey }).finish(),
+        },
         votingPower: validator.votingPower,
         proposerPriority,
       })),

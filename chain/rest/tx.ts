@@ -1,10 +1,9 @@
-import type { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import {
   BroadcastMode,
   BroadcastTxResponse,
   broadcastModeFromJSON,
-  GetTxResponse,
   GetTxsEventResponse,
   OrderBy,
   orderByFromJSON,
@@ -21,8 +20,9 @@ import { TxQueryError } from "../txindex/errors.ts";
 import { formatRfc3339 } from "../types/time.ts";
 import { invalidArgument, notFound } from "./errors.ts";
 import { PAGINATION_PARAMS, parseBase64, QueryArgs, txHashParam } from "./params.ts";
-import { grpcQuery } from "./query.ts";
+import { grpcAnswer } from "./query.ts";
 import { sendJson } from "./reply.ts";
+import type { JsonObject } from "./json.ts";
 import { cosmjsJson } from "./types.ts";
 
 /** Largest POST /cosmos/tx/v1beta1/txs body: a 1 MiB tx in base64 plus the JSON around it. */
@@ -30,19 +30,27 @@ export const MAX_BROADCAST_BODY_BYTES = 1_500_000;
 
 const TX_TYPE_URL = "/cosmos.tx.v1beta1.Tx";
 
-/** The Tx of committed bytes (TxRaw is wire-compatible with Tx), or undefined if they do not decode. */
-function decodeTx(bytes: Uint8Array): Tx | undefined {
+/**
+ * The SDK JSON of a committed tx, converted once for both the tx field and tx_response.tx (TxRaw is
+ * wire-compatible with Tx); bytes that do not decode answer as an empty Tx in both places.
+ */
+function txJsonOf(bytes: Uint8Array): JsonObject {
+  let tx: Tx;
   try {
-    return Tx.decode(bytes);
+    tx = Tx.decode(bytes);
   } catch {
-    return undefined;
+    tx = Tx.fromPartial({});
   }
+  return cosmjsJson(Tx, tx) as JsonObject;
 }
 
-/** The SDK's TxResponse of a committed tx (the tx as an Any, the block's time). */
-export function txResponseOf(t: IndexedTx, blockTime: Timestamp | undefined): TxResponse {
+/**
+ * The SDK's TxResponse JSON of a committed tx: the tx as an Any ({"@type", ...its fields}) in the
+ * SDK's place, right before timestamp, and the block's time.
+ */
+function txResponseJson(t: IndexedTx, txJson: JsonObject, blockTime: Timestamp | undefined): JsonObject {
   const r = t.result;
-  return {
+  const res = TxResponse.fromPartial({
     height: t.height,
     txhash: toHexUpper(t.hash),
     codespace: r.codespace,
@@ -53,10 +61,15 @@ export function txResponseOf(t: IndexedTx, blockTime: Timestamp | undefined): Tx
     info: r.info,
     gasWanted: r.gasWanted,
     gasUsed: r.gasUsed,
-    tx: { typeUrl: TX_TYPE_URL, value: t.tx },
     timestamp: blockTime ? formatRfc3339(blockTime) : "",
     events: r.events,
-  };
+  });
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(cosmjsJson(TxResponse, res) as JsonObject)) {
+    if (k === "timestamp") out.tx = { "@type": TX_TYPE_URL, ...txJson };
+    if (k !== "tx") out[k] = v;
+  }
+  return out;
 }
 
 /** ORDER_BY_* by name or number; "" is unspecified (ascending). */
@@ -73,27 +86,16 @@ function orderOf(s: string | undefined): "asc" | "desc" {
  * broadcast (through the backend's CheckTx and mempool, as broadcast_tx_sync/async).
  */
 export function txRoutes(app: FastifyInstance, backend: RpcBackend): void {
-  /** Block times by height, read once per request. */
-  const timesOf = () => {
-    const cache = new Map<bigint, Promise<Timestamp | undefined>>();
-    return (h: bigint) => {
-      let t = cache.get(h);
-      if (!t) {
-        t = backend.blockMeta(h).then((m) => m?.header.time);
-        cache.set(h, t);
-      }
-      return t;
-    };
-  };
+  const timeOf = async (h: bigint) => (await backend.blockMeta(h))?.header.time;
 
   app.get<{ Params: { hash: string } }>("/tx/v1beta1/txs/:hash", async (request, reply) => {
     new QueryArgs(request.query, []);
     const hash = txHashParam(request.params.hash);
     const found = await backend.tx(hash);
     if (!found) throw notFound(`tx not found: ${toHexUpper(hash)}`);
-    const time = await timesOf()(found.height);
-    const res = GetTxResponse.fromPartial({ tx: decodeTx(found.tx), txResponse: txResponseOf(found, time) });
-    return sendJson(reply, 200, cosmjsJson(GetTxResponse, res));
+    const tx = txJsonOf(found.tx);
+    const txResponse = txResponseJson(found, tx, await timeOf(found.height));
+    return sendJson(reply, 200, { tx, tx_response: txResponse });
   });
 
   app.get("/tx/v1beta1/txs", async (request, reply) => {
@@ -133,22 +135,28 @@ export function txRoutes(app: FastifyInstance, backend: RpcBackend): void {
       if (e instanceof TxQueryError) throw invalidArgument(e.message);
       throw e;
     }
-    const time = timesOf();
-    const txResponses: TxResponse[] = [];
-    for (const t of found.txs) txResponses.push(txResponseOf(t, await time(t.height)));
-    const res = GetTxsEventResponse.fromPartial({
-      txs: found.txs.map((t) => decodeTx(t.tx) ?? Tx.fromPartial({})),
-      txResponses,
-      total: BigInt(found.total),
-    });
-    return sendJson(reply, 200, cosmjsJson(GetTxsEventResponse, res));
+    // Block times by height, each read once per request.
+    const times = new Map<bigint, Timestamp | undefined>();
+    const txs: JsonObject[] = [];
+    const txResponses: JsonObject[] = [];
+    for (const t of found.txs) {
+      if (!times.has(t.height)) times.set(t.height, await timeOf(t.height));
+      const tx = txJsonOf(t.tx);
+      txs.push(tx);
+      txResponses.push(txResponseJson(t, tx, times.get(t.height)));
+    }
+    const res = cosmjsJson(
+      GetTxsEventResponse,
+      GetTxsEventResponse.fromPartial({ total: BigInt(found.total) }),
+    );
+    return sendJson(reply, 200, { ...(res as JsonObject), txs, tx_responses: txResponses });
   });
 
   app.post("/tx/v1beta1/txs", { bodyLimit: MAX_BROADCAST_BODY_BYTES }, async (request, reply) => {
     new QueryArgs(request.query, []);
     const { tx, mode } = parseBroadcast(request.body);
-    const hash = txHash(tx);
     if (mode === BroadcastMode.BROADCAST_MODE_ASYNC) {
+      const hash = txHash(tx);
       // Answers before CheckTx, as the SDK's async mode; the outcome is only logged.
       backend
         .broadcastTx(tx)
@@ -176,15 +184,14 @@ export function txRoutes(app: FastifyInstance, backend: RpcBackend): void {
   app.post("/tx/v1beta1/simulate", { bodyLimit: MAX_BROADCAST_BODY_BYTES }, async (request, reply) => {
     new QueryArgs(request.query, []);
     const txBytes = txBytesOf(jsonBody(request.body, SIMULATE_SHAPE), SIMULATE_SHAPE);
-    const { value, height } = await grpcQuery(
+    return grpcAnswer(
+      reply,
       backend,
       SIMULATE_PATH,
       SimulateRequest,
       SimulateRequest.fromPartial({ txBytes }),
       SimulateResponse,
     );
-    reply.header("x-cosmos-block-height", height.toString());
-    return sendJson(reply, 200, cosmjsJson(SimulateResponse, value));
   });
 }
 

@@ -13,14 +13,12 @@ import {
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import {
   MsgBeginRedelegate,
-  MsgCancelUnbondingDelegation,
   MsgCreateValidator,
   MsgDelegate,
   MsgEditValidator,
   MsgUndelegate,
 } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { MsgCreateVestingAccount } from "cosmjs-types/cosmos/vesting/v1beta1/tx";
 import {
   ContinuousVestingAccount,
   DelayedVestingAccount,
@@ -54,7 +52,6 @@ const COSMOS_TYPES: ReadonlyArray<{ typeUrl: string }> = [
   DelayedVestingAccount,
   PeriodicVestingAccount,
   PermanentLockedAccount,
-  MsgCreateVestingAccount,
   MsgSend,
   MsgMultiSend,
   MsgCreateValidator,
@@ -62,7 +59,6 @@ const COSMOS_TYPES: ReadonlyArray<{ typeUrl: string }> = [
   MsgDelegate,
   MsgUndelegate,
   MsgBeginRedelegate,
-  MsgCancelUnbondingDelegation,
   MsgWithdrawDelegatorReward,
   MsgWithdrawValidatorCommission,
   MsgSetWithdrawAddress,

@@ -2,17 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { grpcInvalidArgument, grpcNotFound, SdkCode, sdkError } from "../../chain/app/errors.ts";
 import { GrpcCode, httpStatusOf, queryError, RestError, toRestError } from "../../chain/rest/errors.ts";
-import {
-  addressParam,
-  heightParam,
-  parseBase64,
-  QueryArgs,
-  txHashParam,
-  VALOPER_PREFIX,
-} from "../../chain/rest/params.ts";
+import { heightParam, parseBase64, QueryArgs, txHashParam } from "../../chain/rest/params.ts";
 import { parseBroadcast } from "../../chain/rest/tx.ts";
 import { BroadcastMode } from "cosmjs-types/cosmos/tx/v1beta1/service";
-import { toAddress } from "../../chain/crypto/address.ts";
 
 // Errors as the SDK's gateway answers them ({code, message, details} with grpc-gateway's HTTP
 // status) and the validation of every REST parameter (InvalidArgument, 400).
@@ -64,21 +56,6 @@ describe("rest errors", () => {
 });
 
 describe("rest params", () => {
-  const addr = toAddress(new Uint8Array(20).fill(1));
-  const valoper = toAddress(new Uint8Array(20).fill(1), VALOPER_PREFIX);
-
-  it("checks addresses by prefix", () => {
-    assert.equal(addressParam(addr, "account"), addr);
-    assert.equal(addressParam(valoper, "validator", VALOPER_PREFIX), valoper);
-    rejects(
-      () => addressParam(valoper, "account"),
-      GrpcCode.InvalidArgument,
-      /invalid account address: .*prefix/,
-    );
-    rejects(() => addressParam("cif1xyz", "account"), GrpcCode.InvalidArgument, /invalid account address/);
-    rejects(() => addressParam("", "delegator"), GrpcCode.InvalidArgument, /empty delegator address/);
-  });
-
   it("checks heights and hashes", () => {
     assert.equal(heightParam("12"), 12n);
     rejects(() => heightParam("0"), GrpcCode.InvalidArgument, /greater than 0/);

@@ -6,9 +6,10 @@ import { QueryParamsResponse, QueryValidatorsResponse } from "cosmjs-types/cosmo
 import { BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
-import { camelCase, decJson, durationJson, snakeCase } from "../../chain/rest/json.ts";
+import { decJson, durationJson, snakeCase } from "../../chain/rest/json.ts";
 import { ciferType, cosmjsJson, protobufJson, resolveAny } from "../../chain/rest/types.ts";
 import { allProtos } from "../../proto/codec.ts";
+import { createApp } from "../../chain/wiring/app.ts";
 import protobuf from "protobufjs";
 
 // The SDK REST JSON conventions (gRPC-gateway, OrigName + EmitDefaults) on decoded cosmjs-types and
@@ -21,10 +22,10 @@ const KEY = new Uint8Array(32).fill(7);
 const pubKeyAny = { typeUrl: "/cosmos.crypto.ed25519.PubKey", value: PubKey.encode({ key: KEY }).finish() };
 
 describe("rest json: names", () => {
-  it("camelCase and snake_case round trip every cifer proto field name", () => {
+  it("snakeCase gives back the proto name of every cifer field (protobufjs camelCases them)", () => {
     assert.equal(snakeCase("partSetHeader"), "part_set_header");
     assert.equal(snakeCase("txhash"), "txhash");
-    assert.equal(camelCase("pagination_count_total"), "paginationCountTotal");
+    assert.equal(snakeCase("paginationCountTotal"), "pagination_count_total");
     const names: string[] = [];
     const visit = (ns: protobuf.NamespaceBase) => {
       for (const n of ns.nestedArray) {
@@ -34,7 +35,7 @@ describe("rest json: names", () => {
     };
     visit(allProtos());
     assert.ok(names.length > 50, `only ${names.length} fields found`);
-    for (const n of names) assert.equal(camelCase(snakeCase(n)), n, n);
+    for (const n of names) assert.equal(protobuf.util.camelCase(snakeCase(n)), n, n);
   });
 });
 
@@ -207,5 +208,20 @@ describe("rest json: cifer types (protobufjs)", () => {
       participant: "cif1p",
       task_id: "3",
     });
+  });
+});
+
+describe("rest json: Any registry", () => {
+  it("resolves every message type URL the app routes", () => {
+    const emptyState = { get: async () => undefined, async *iterate() {} };
+    const app = createApp({ chainId: "cifer-local-1", committed: emptyState, minGasPrices: () => [] });
+    const urls = app.msgTypeUrls;
+    assert.ok(urls.includes("/cosmos.bank.v1beta1.MsgSend"), urls.join(", "));
+    assert.ok(
+      urls.some((u) => u.startsWith("/cifer.")),
+      urls.join(", "),
+    );
+    const missing = urls.filter((u) => resolveAny(u) === undefined);
+    assert.deepEqual(missing, []);
   });
 });
