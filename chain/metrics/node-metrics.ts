@@ -13,8 +13,6 @@ import type { CommittedBlock } from "../state/executor.ts";
 export interface MetricsSources {
   /** Height of the last committed block. */
   lastHeight(): bigint;
-  /** Current consensus round (read at commit: the round that decided the block). */
-  round(): number;
   mempool(): { size: number; bytes: number };
   peers(): number;
   /** True when no known peer is ahead (block sync idle). */
@@ -40,7 +38,6 @@ export class NodeMetrics implements RpcObserver {
   readonly registry = new Registry();
   private readonly rounds: Gauge;
   private readonly numTxs: Gauge;
-  private readonly totalTxs: Gauge;
   private readonly validators: Gauge;
   private readonly validatorsPower: Gauge;
   private readonly blockInterval: Histogram;
@@ -86,11 +83,6 @@ export class NodeMetrics implements RpcObserver {
     this.numTxs = new Gauge({
       name: `${NS}_consensus_num_txs`,
       help: "Number of transactions in the last committed block",
-      registers,
-    });
-    this.totalTxs = new Gauge({
-      name: `${NS}_consensus_total_txs`,
-      help: "Total number of transactions committed since the process started",
       registers,
     });
     this.validators = new Gauge({
@@ -194,15 +186,12 @@ export class NodeMetrics implements RpcObserver {
   observeCommit(c: CommittedBlock, nowMs = Date.now()): void {
     const { block, results, state } = c;
     const txs = block.data.txs;
-    this.rounds.set(this.o.sources.round());
+    this.rounds.set(c.round);
     this.numTxs.set(txs.length);
-    this.totalTxs.inc(txs.length);
     this.txsCommitted.inc(txs.length);
     const vals = state.validators.validators;
-    let power = 0n;
-    for (const v of vals) power += v.votingPower;
     this.validators.set(vals.length);
-    this.validatorsPower.set(Number(power));
+    this.validatorsPower.set(Number(state.validators.totalVotingPower));
     const t = block.header.time;
     const timeMs = Number(t.seconds) * 1000 + t.nanos / 1e6;
     if (this.lastBlockTimeMs !== undefined && timeMs >= this.lastBlockTimeMs)
@@ -212,24 +201,27 @@ export class NodeMetrics implements RpcObserver {
     // The event walk is proportional to the block's txs: done after the commit path returns.
     setImmediate(() => {
       let failed = 0;
-      for (const e of results.events) this.countEvent(e.type);
+      const counts = new Map<string, number>();
+      const add = (type: string) => counts.set(type, (counts.get(type) ?? 0) + 1);
+      for (const e of results.events) add(e.type);
       for (const r of results.txResults) {
         if (r.code !== 0) failed++;
-        for (const e of r.events) this.countEvent(e.type);
+        for (const e of r.events) add(e.type);
       }
       if (failed > 0) this.txsFailed.inc(failed);
+      for (const [type, n] of counts) this.countEvents(type, n);
     });
   }
 
-  private countEvent(type: string): void {
+  private countEvents(type: string, n: number): void {
     if (!this.eventTypes.has(type)) {
       if (this.eventTypes.size >= MAX_EVENT_TYPES) {
-        this.events.inc({ type: "other" });
+        this.events.inc({ type: "other" }, n);
         return;
       }
       this.eventTypes.add(type);
     }
-    this.events.inc({ type });
+    this.events.inc({ type }, n);
   }
 
   // RpcObserver

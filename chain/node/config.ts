@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_ENGINE_TIMEOUTS } from "../consensus/engine/timeouts.ts";
+import { DEFAULT_MAX_KEYS } from "../rpc/rate-limiter.ts";
+import { DEFAULT_CORS, DEFAULT_SUBSCRIPTION_LIMITS } from "../rpc/server.ts";
+import { DEFAULT_WEBSOCKET_LIMITS } from "../rpc/websocket.ts";
 import type { TimeoutConfig } from "../consensus/engine/types.ts";
 import { type GasPrice, parseGasPrices } from "../types/gas-price.ts";
 import { arr, bool, type JsonObject, obj, optional, str, uint } from "../types/json.ts";
@@ -129,11 +132,11 @@ export function defaultConfigJson(o: {
       max_batch_requests: 10,
       timeout_broadcast_tx_commit_ms: 10_000,
       cors_allowed_origins: [],
-      cors_allowed_methods: ["HEAD", "GET", "POST", "PUT", "OPTIONS"],
-      cors_allowed_headers: ["Origin", "Accept", "Content-Type", "X-Requested-With", "X-Server-Time"],
+      cors_allowed_methods: [...DEFAULT_CORS.methods],
+      cors_allowed_headers: [...DEFAULT_CORS.headers],
       rate_limit_per_second: 500,
       rate_limit_burst: 1000,
-      rate_limit_max_clients: 100_000,
+      rate_limit_max_clients: DEFAULT_MAX_KEYS,
       max_open_connections: 900,
       request_timeout_ms: 120_000,
       max_header_bytes: 1_048_576,
@@ -215,7 +218,7 @@ export function parseConfig(json: unknown): NodeConfig {
           str(o, `rpc.cors_allowed_origins[${i}]`),
         ),
         corsAllowedMethods: arr(
-          rpc.cors_allowed_methods ?? ["HEAD", "GET", "POST", "PUT", "OPTIONS"],
+          rpc.cors_allowed_methods ?? DEFAULT_CORS.methods,
           "rpc.cors_allowed_methods",
         ).map((m, i) => {
           const v = str(m, `rpc.cors_allowed_methods[${i}]`);
@@ -224,13 +227,7 @@ export function parseConfig(json: unknown): NodeConfig {
           return v;
         }),
         corsAllowedHeaders: arr(
-          rpc.cors_allowed_headers ?? [
-            "Origin",
-            "Accept",
-            "Content-Type",
-            "X-Requested-With",
-            "X-Server-Time",
-          ],
+          rpc.cors_allowed_headers ?? DEFAULT_CORS.headers,
           "rpc.cors_allowed_headers",
         ).map((h, i) => {
           const v = str(h, `rpc.cors_allowed_headers[${i}]`);
@@ -241,7 +238,7 @@ export function parseConfig(json: unknown): NodeConfig {
         rateLimitPerSecond: int(rpc.rate_limit_per_second ?? 500, "rpc.rate_limit_per_second", 1, 1_000_000),
         rateLimitBurst: int(rpc.rate_limit_burst ?? 1000, "rpc.rate_limit_burst", 1, 10_000_000),
         rateLimitMaxClients: int(
-          rpc.rate_limit_max_clients ?? 100_000,
+          rpc.rate_limit_max_clients ?? DEFAULT_MAX_KEYS,
           "rpc.rate_limit_max_clients",
           100,
           10_000_000,
@@ -255,25 +252,25 @@ export function parseConfig(json: unknown): NodeConfig {
           64 * 1024 * 1024,
         ),
         websocketMaxConnections: int(
-          rpc.websocket_max_connections ?? 100,
+          rpc.websocket_max_connections ?? DEFAULT_WEBSOCKET_LIMITS.maxConnections,
           "rpc.websocket_max_connections",
           1,
           100_000,
         ),
         websocketMaxConnectionsPerIp: int(
-          rpc.websocket_max_connections_per_ip ?? 10,
+          rpc.websocket_max_connections_per_ip ?? DEFAULT_WEBSOCKET_LIMITS.maxConnectionsPerIp,
           "rpc.websocket_max_connections_per_ip",
           1,
           100_000,
         ),
         maxSubscriptionClients: int(
-          rpc.max_subscription_clients ?? 100,
+          rpc.max_subscription_clients ?? DEFAULT_SUBSCRIPTION_LIMITS.maxClients,
           "rpc.max_subscription_clients",
           1,
           100_000,
         ),
         maxSubscriptionsPerClient: int(
-          rpc.max_subscriptions_per_client ?? 5,
+          rpc.max_subscriptions_per_client ?? DEFAULT_SUBSCRIPTION_LIMITS.maxSubscriptionsPerClient,
           "rpc.max_subscriptions_per_client",
           1,
           1000,

@@ -19,7 +19,7 @@ import { bytesEqual, sha256 } from "../crypto/hash.ts";
 import { type GenesisDoc, parseGenesisDoc } from "../genesis/genesis-doc.ts";
 import { type RpcRoutes, type RpcServerOptions, startRpcServer } from "../rpc/server.ts";
 import { restRoutes } from "../rest/routes.ts";
-import { metricsRoutes, startMetricsServer } from "../metrics/http.ts";
+import { metricsListenerOptions, metricsRoutes } from "../metrics/http.ts";
 import { NodeMetrics } from "../metrics/node-metrics.ts";
 import { fastifyLogger } from "./fastify-logger.ts";
 import type { ChainState } from "../state/chain-state.ts";
@@ -260,7 +260,6 @@ export class CiferNode {
           chainId: genesis.chainId,
           sources: {
             lastHeight: () => executor.state.lastBlockHeight,
-            round: () => consensus.round,
             mempool: () => ({ size: mempool.size, bytes: mempool.bytes }),
             peers: () => sw.peers().length,
             caughtUp: () => blockSync.caughtUp,
@@ -271,11 +270,15 @@ export class CiferNode {
       executor.onCommit((c) => metrics.observeCommit(c));
       const addr = config.instrumentation.prometheusAddr;
       if (addr) {
-        this.metricsServer = await startMetricsServer(metrics, {
-          ...addr,
-          maxOpenConnections: config.instrumentation.maxOpenConnections,
-        });
-        log.info("metrics listening", { url: `http://${addr.host}:${addr.port}/metrics` });
+        const server = await startRpcServer(
+          backend,
+          metricsListenerOptions(metrics, {
+            ...addr,
+            maxOpenConnections: config.instrumentation.maxOpenConnections,
+          }),
+        );
+        this.metricsServer = server;
+        log.info("metrics listening", { url: `http://${addr.host}:${server.port}/metrics` });
       } else routes.push(metricsRoutes(metrics));
     }
     const rest = restRoutes({

@@ -49,6 +49,13 @@ export class RpcError extends Error {
   }
 }
 
+/** A JSON-RPC error response, as the HTTP handler and /websocket both answer. */
+export const failure = (id: string | number | null, e: RpcError) => ({
+  jsonrpc: "2.0" as const,
+  id,
+  error: e.toJson(),
+});
+
 export const parseError = (data: string) => new RpcError(RpcErrorCode.ParseError, data);
 export const invalidRequest = (data: string) => new RpcError(RpcErrorCode.InvalidRequest, data);
 export const methodNotFound = () => new RpcError(RpcErrorCode.MethodNotFound);

@@ -33,8 +33,33 @@ export type EventKind = "NewBlock" | "NewBlockHeader" | "Tx";
 /** One published event: what `result.data` and `result.events` of a subscription message hold. */
 export interface PublishedEvent {
   kind: EventKind;
-  data: { type: string; value: JsonObj };
+  /** Built on first read: an event no subscription matches never pays for its JSON. */
+  readonly data: { type: string; value: JsonObj };
   events: EventAttributes;
+  /** `"data":…,"events":…` as serialised once for every subscription message carrying the event. */
+  readonly json: string;
+}
+
+type EventData = PublishedEvent["data"];
+
+function published(kind: EventKind, events: EventAttributes, build: () => EventData): PublishedEvent {
+  let data: EventData | undefined;
+  let json: string | undefined;
+  const getData = () => {
+    data ??= build();
+    return data;
+  };
+  return {
+    kind,
+    events,
+    get data() {
+      return getData();
+    },
+    get json() {
+      json ??= `"data":${JSON.stringify(getData())},"events":${JSON.stringify(events)}`;
+      return json;
+    },
+  };
 }
 
 /** What the node reports for each committed block. */
@@ -47,23 +72,18 @@ export interface CommittedBlockView {
 /** The events of one committed block, in CometBFT's order: NewBlock, NewBlockHeader, then each Tx. */
 export function blockEvents(c: CommittedBlockView): PublishedEvent[] {
   const out: PublishedEvent[] = [
-    {
-      kind: "NewBlock",
-      data: {
-        type: "tendermint/event/NewBlock",
-        value: {
-          block: blockJson(c.block),
-          block_id: blockIdJson(c.blockId),
-          result_finalize_block: finalizeBlockEventJson(c.results),
-        },
+    published("NewBlock", attributesOf("NewBlock", c.results.events), () => ({
+      type: "tendermint/event/NewBlock",
+      value: {
+        block: blockJson(c.block),
+        block_id: blockIdJson(c.blockId),
+        result_finalize_block: finalizeBlockEventJson(c.results),
       },
-      events: attributesOf("NewBlock", c.results.events),
-    },
-    {
-      kind: "NewBlockHeader",
-      data: { type: "tendermint/event/NewBlockHeader", value: { header: headerJson(c.block.header) } },
-      events: attributesOf("NewBlockHeader", []),
-    },
+    })),
+    published("NewBlockHeader", attributesOf("NewBlockHeader", []), () => ({
+      type: "tendermint/event/NewBlockHeader",
+      value: { header: headerJson(c.block.header) },
+    })),
   ];
   const height = c.block.header.height;
   c.block.data.txs.forEach((tx, index) => {
@@ -74,18 +94,17 @@ export function blockEvents(c: CommittedBlockView): PublishedEvent[] {
 }
 
 export function txEvent(height: bigint, index: number, tx: Uint8Array, result: ExecTxResult): PublishedEvent {
-  const txResult: JsonObj = { height: int(height) };
-  if (index !== 0) txResult.index = index;
-  if (tx.length > 0) txResult.tx = toBase64(tx);
-  txResult.result = execTxResultEventJson(result);
-  return {
-    kind: "Tx",
-    data: { type: "tendermint/event/Tx", value: { TxResult: txResult } },
-    events: attributesOf("Tx", result.events, {
-      "tx.hash": [toHexUpper(txHash(tx))],
-      "tx.height": [int(height)],
-    }),
-  };
+  const events = attributesOf("Tx", result.events, {
+    "tx.hash": [toHexUpper(txHash(tx))],
+    "tx.height": [int(height)],
+  });
+  return published("Tx", events, () => {
+    const txResult: JsonObj = { height: int(height) };
+    if (index !== 0) txResult.index = index;
+    if (tx.length > 0) txResult.tx = toBase64(tx);
+    txResult.result = execTxResultEventJson(result);
+    return { type: "tendermint/event/Tx", value: { TxResult: txResult } };
+  });
 }
 
 /**

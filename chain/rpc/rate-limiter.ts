@@ -3,6 +3,7 @@ export const DEFAULT_MAX_KEYS = 100_000;
 
 /**
  * Token bucket per key (a client IP): refills `requestsPerSecond` tokens a second up to `burst`.
+ * Keys go through clientKey here, so every caller shares one IPv6 /64 bucket per host.
  * The RPC server spends one token per request; the blob upload quota spends one per byte.
  *
  * Memory is bounded: at most `maxKeys` buckets are kept, and a new key beyond that evicts the least
@@ -34,7 +35,7 @@ export class RateLimiter {
 
   /** Takes `n` tokens if the bucket holds them; false (and nothing taken) otherwise. */
   take(key: string, n: number): boolean {
-    const b = this.refill(key);
+    const b = this.refill(clientKey(key));
     if (b.tokens < n) return false;
     b.tokens -= n;
     return true;
@@ -43,7 +44,7 @@ export class RateLimiter {
   /** Gives back `n` tokens taken earlier (up to `burst`), e.g. when a charge was an over-estimate. */
   refund(key: string, n: number): void {
     if (!(n > 0)) return;
-    const b = this.refill(key);
+    const b = this.refill(clientKey(key));
     b.tokens = Math.min(this.burst, b.tokens + n);
   }
 

@@ -8,6 +8,7 @@ import Fastify, {
 } from "fastify";
 import type { RpcBackend } from "./backend.ts";
 import {
+  failure,
   invalidRequest,
   methodNotFound,
   parseError,
@@ -20,7 +21,7 @@ import type { JsonValue } from "./json.ts";
 import { findMethod, METHODS, type MethodContext, WEBSOCKET_ONLY } from "./methods.ts";
 import { type RpcObserver, routeLabel } from "./observer.ts";
 import type { RawParams } from "./params.ts";
-import { clientKey, RateLimiter } from "./rate-limiter.ts";
+import { RateLimiter } from "./rate-limiter.ts";
 import { EventHub, type SubscriptionLimits } from "./subscriptions.ts";
 import { DEFAULT_WEBSOCKET_LIMITS, type WebsocketLimits, websocketRoutes } from "./websocket.ts";
 
@@ -121,7 +122,6 @@ type JsonRpcResponse =
   | { jsonrpc: "2.0"; id: JsonRpcId; error: RpcErrorBody };
 
 const success = (id: JsonRpcId, result: JsonValue): JsonRpcResponse => ({ jsonrpc: "2.0", id, result });
-const failure = (id: JsonRpcId, e: RpcError): JsonRpcResponse => ({ jsonrpc: "2.0", id, error: e.toJson() });
 
 export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions): Promise<RpcServer> {
   const host = opts.host ?? DEFAULTS.host;
@@ -219,7 +219,7 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
         ),
       };
     }
-    if (limiter && !limiter.take(clientKey(ip), parsed.length - 1)) {
+    if (limiter && !limiter.take(ip, parsed.length - 1)) {
       observer?.rateLimited("/");
       return { status: 429, body: rateLimited(null) };
     }
@@ -242,7 +242,7 @@ export async function startRpcServer(backend: RpcBackend, opts: RpcServerOptions
       reply.header("access-control-allow-origin", cors.includes("*") ? "*" : origin);
       reply.header("vary", "Origin");
     }
-    if (limiter && !limiter.take(clientKey(request.ip), 1)) {
+    if (limiter && !limiter.take(request.ip, 1)) {
       observer?.rateLimited(routeLabel(request));
       reply.header("retry-after", "1");
       return sendJson(reply, 429, rateLimited(request.method === "GET" ? URI_REQUEST_ID : null));

@@ -81,13 +81,6 @@ export class EventHub {
     };
   }
 
-  /** Subscriptions in total (for tests and metrics). */
-  get size(): number {
-    let n = 0;
-    for (const m of this.clients.values()) n += m.size;
-    return n;
-  }
-
   close(): void {
     this.closed = true;
     this.clients.clear();
@@ -95,12 +88,16 @@ export class EventHub {
     this.stopListening = undefined;
   }
 
-  /** Delivers the events of one committed block to every matching subscription. */
+  /**
+   * Delivers the events of one committed block to every matching subscription. An event's data is
+   * built (and serialised, PublishedEvent.json) only when a subscription reads it. Iterating the
+   * live maps is safe: a delivery may drop its client (a slow one), and a Map skips deleted entries.
+   */
   publish(c: CommittedBlockView): void {
     if (this.clients.size === 0) return;
     for (const event of blockEvents(c)) {
-      for (const subs of [...this.clients.values()]) {
-        for (const s of [...subs.values()]) {
+      for (const subs of this.clients.values()) {
+        for (const s of subs.values()) {
           if (!matchesEvent(s.query, event.events)) continue;
           try {
             s.deliver(s.query.text, event);

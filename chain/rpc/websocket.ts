@@ -15,15 +15,16 @@ import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { EventQueryError } from "./event-query.ts";
 import {
+  failure,
   internalError,
   invalidParams,
   invalidRequest,
   parseError,
-  type RpcError,
   serverError,
   toRpcError,
 } from "./errors.ts";
 import type { PublishedEvent } from "./events.ts";
+import { WEBSOCKET_ONLY } from "./methods.ts";
 import type { RpcObserver } from "./observer.ts";
 import { clientKey, type RateLimiter } from "./rate-limiter.ts";
 import { type EventHub, SubscriptionError } from "./subscriptions.ts";
@@ -67,7 +68,6 @@ export const CLOSE_POLICY = 1008;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 type Id = string | number;
-const WEBSOCKET_METHODS = new Set(["subscribe", "unsubscribe", "unsubscribe_all"]);
 
 export function websocketRoutes(deps: WebsocketDeps) {
   const { limits } = deps;
@@ -85,6 +85,8 @@ export function websocketRoutes(deps: WebsocketDeps) {
 
     app.get("/websocket", { websocket: true }, (socket, request) => {
       const ip = request.ip;
+      // One host holds a whole IPv6 /64: its addresses share the per-address bound.
+      const host = clientKey(ip);
       if (open >= limits.maxConnections) {
         socket.close(
           CLOSE_TRY_AGAIN_LATER,
@@ -92,7 +94,7 @@ export function websocketRoutes(deps: WebsocketDeps) {
         );
         return;
       }
-      if ((perIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
+      if ((perIp.get(host) ?? 0) >= limits.maxConnectionsPerIp) {
         socket.close(
           CLOSE_TRY_AGAIN_LATER,
           `too many websocket connections from this address (limit ${limits.maxConnectionsPerIp})`,
@@ -101,13 +103,13 @@ export function websocketRoutes(deps: WebsocketDeps) {
       }
       open++;
       deps.observer?.websocketConnections(open);
-      perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+      perIp.set(host, (perIp.get(host) ?? 0) + 1);
       new Connection(socket, ip, deps, app).start(() => {
         open--;
         deps.observer?.websocketConnections(open);
-        const n = (perIp.get(ip) ?? 1) - 1;
-        if (n <= 0) perIp.delete(ip);
-        else perIp.set(ip, n);
+        const n = (perIp.get(host) ?? 1) - 1;
+        if (n <= 0) perIp.delete(host);
+        else perIp.set(host, n);
       });
     });
   };
@@ -153,7 +155,7 @@ class Connection {
 
   private onMessage(data: Buffer | Buffer[], isBinary: boolean): void {
     const { limiter, limits } = this.deps;
-    if (limiter && !limiter.take(clientKey(this.ip), 1)) {
+    if (limiter && !limiter.take(this.ip, 1)) {
       this.deps.observer?.rateLimited("/websocket");
       this.send(failure(null, serverError("too many requests: rate limit exceeded")));
       return;
@@ -187,7 +189,7 @@ class Connection {
       return failure(null, invalidRequest("request must be a JSON-RPC object (no batches over websocket)"));
     }
     const r = req as Record<string, unknown>;
-    if (typeof r.method !== "string" || !WEBSOCKET_METHODS.has(r.method)) {
+    if (typeof r.method !== "string" || !WEBSOCKET_ONLY.has(r.method)) {
       return this.deps.handleRequest(req);
     }
     if (typeof r.id !== "string" && typeof r.id !== "number") {
@@ -222,7 +224,7 @@ class Connection {
   }
 
   /** Sends unless the client is too far behind, in which case it is disconnected. */
-  private send(msg: object): void {
+  private send(msg: object | string): void {
     const { socket } = this;
     if (this.closed || socket.readyState !== socket.OPEN) return;
     const limit = this.deps.limits.maxBufferedBytes;
@@ -234,7 +236,7 @@ class Connection {
       setTimeout(() => socket.terminate(), 1000).unref();
       return;
     }
-    socket.send(JSON.stringify(msg));
+    socket.send(typeof msg === "string" ? msg : JSON.stringify(msg));
   }
 }
 
@@ -248,10 +250,7 @@ function queryParam(params: unknown): string {
   return q;
 }
 
-function eventMessage(id: Id, query: string, e: PublishedEvent): object {
-  return { jsonrpc: "2.0", id, result: { query, data: e.data, events: e.events } };
-}
-
-function failure(id: Id | null, e: RpcError): object {
-  return { jsonrpc: "2.0", id, error: e.toJson() };
+/** The bytes JSON.stringify would give {jsonrpc, id, result: {query, data, events}}, reusing the event's serialisation. */
+function eventMessage(id: Id, query: string, e: PublishedEvent): string {
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"query":${JSON.stringify(query)},${e.json}}}`;
 }

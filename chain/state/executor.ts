@@ -34,6 +34,8 @@ export interface CommittedBlock {
   blockId: BlockID;
   results: ResponseFinalizeBlock;
   state: ChainState;
+  /** The round that decided the block (its commit's), whether by consensus or block sync. */
+  round: number;
 }
 
 export const toExecTxResult = (r: TxResult): ExecTxResult => ({
@@ -176,7 +178,7 @@ export class BlockExecutor {
     this.deps.stateCache?.applyCommitted(writes.writes);
     this.current = state;
     await mempool.update(block.data.txs, () => app.afterCommit(info));
-    const committed = { block, blockId, results, state };
+    const committed = { block, blockId, results, state, round: commit.round };
     for (const l of this.listeners) {
       try {
         l(committed);

@@ -35,6 +35,18 @@ describe("RateLimiter memory bound", () => {
     assert.equal(clientKey("fe80::1%eth0"), "fe80:0:0:0::/64");
   });
 
+  test("the limiter itself keys by clientKey: one bucket per IPv6 /64, refunds included", () => {
+    const l = new RateLimiter({ requestsPerSecond: 1e-6, burst: 2 });
+    assert.equal(l.take("2001:db8:1:2::1", 2), true);
+    assert.equal(l.take("2001:db8:1:2::2", 1), false, "same /64: same bucket");
+    assert.equal(l.take("2001:db8:1:3::1", 1), true, "another /64: its own bucket");
+    l.refund("2001:db8:1:2:ffff::9", 1);
+    assert.equal(l.take("2001:db8:1:2::1", 1), true, "the refund went to the shared bucket");
+    assert.equal(l.take("::ffff:10.0.0.1", 1), true);
+    assert.equal(l.take("10.0.0.1", 1), true);
+    assert.equal(l.take("10.0.0.1", 1), false, "an IPv4-mapped address shares the IPv4 bucket");
+  });
+
   test("bad limits are refused", () => {
     assert.throws(() => new RateLimiter({ requestsPerSecond: 1, burst: 1, maxKeys: 0 }), /maxKeys/);
     assert.throws(() => new RateLimiter({ requestsPerSecond: 0, burst: 1 }), /requestsPerSecond/);
